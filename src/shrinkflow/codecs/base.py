@@ -1,0 +1,98 @@
+"""The one interface every training-data codec implements.
+
+A codec turns a stack of uint8 images (N×H×W×C) into a :class:`Payload`: the arrays exactly as they would be
+kept on disk plus the metadata needed to decode them. ``stored_bytes`` is the size of those arrays, so storage
+cost is measured, never estimated. Decoding gives one of two views for training:
+
+* ``pixels``: float32 N×H×W×C in [0, 1] on the original image grid ("learning from decompressed data");
+* ``coefficients``: float32 compressed-domain representation, shape chosen by the codec
+  ("learning directly from compressed data").
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import numpy as np
+
+VIEWS = ("pixels", "coefficients")
+
+
+class LevelError(ValueError):
+    """A level (or parameter) that a codec cannot honour; the message names method, value and allowed range."""
+
+
+@dataclass
+class Payload:
+    """What a codec stores: ``arrays`` exactly as kept on disk, ``meta`` (JSON-able) to decode them."""
+
+    arrays: dict[str, np.ndarray]
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def stored_bytes(self) -> int:
+        return int(sum(np.asarray(a).nbytes for a in self.arrays.values()))
+
+
+class Codec(ABC):
+    """Base class: subclasses set ``name`` and implement encode/decode (and level validation)."""
+
+    name: ClassVar[str]
+    #: human-readable meaning of ``level`` ("k (kept DCT coefficients per side)", "JPEG quality", ...)
+    level_meaning: ClassVar[str] = "level"
+    #: codecs without a level (lossless controls) take the single level "full"
+    has_level: ClassVar[bool] = True
+    #: default parameters (from config ``codecs.<name>``), merged under the user's
+    default_params: ClassVar[Mapping[str, Any]] = {}
+
+    def parse_level(self, level: str | int | float, image_shape: tuple[int, int, int]) -> Any:
+        """Turn a config/wildcard level into the codec's parameter, or raise :class:`LevelError`."""
+        if not self.has_level:
+            if str(level) != "full":
+                raise LevelError(f"method {self.name!r} has no level; use 'full', got {level!r}")
+            return None
+        return self._parse_level(level, image_shape)
+
+    def _parse_level(self, level: str | int | float, image_shape: tuple[int, int, int]) -> Any:
+        raise NotImplementedError
+
+    def params(self, user_params: Mapping[str, Any] | None) -> dict[str, Any]:
+        merged = dict(self.default_params)
+        unknown = set(user_params or {}) - set(merged) - {"view"}
+        if unknown:
+            raise LevelError(
+                f"codecs.{self.name}: unknown parameter(s) {sorted(unknown)}; allowed: {sorted(merged)}"
+            )
+        merged.update({k: v for k, v in (user_params or {}).items() if k != "view"})
+        return merged
+
+    @abstractmethod
+    def encode(
+        self,
+        images: np.ndarray,
+        level: Any,
+        params: Mapping[str, Any],
+        rng: np.random.Generator,
+        threads: int = 1,
+    ) -> Payload:
+        """Compress uint8 images N×H×W×C at a parsed level; per-image codecs spread over ``threads`` processes."""
+
+    @abstractmethod
+    def decode(self, payload: Payload, view: str, threads: int = 1) -> np.ndarray:
+        """Decode a payload to a float32 view (see module docstring)."""
+
+    def torch_transform(self, payload_meta: Mapping[str, Any], view: str) -> Callable | None:
+        """A differentiable torch map from raw images (float N×H×W×C in [0, 1]) to the model's input view.
+
+        Used to attribute a compressed-data model's decision back to raw pixels. ``None`` means the codec is
+        not differentiable (JPEG, zfp, thresholding): attribute on the decoded image instead.
+        """
+        return None
+
+
+def check_view(codec: Codec, view: str) -> None:
+    if view not in VIEWS:
+        raise LevelError(f"view {view!r} of method {codec.name!r} is not one of {list(VIEWS)}")
