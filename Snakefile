@@ -1,0 +1,21 @@
+# shrinkflow: what compression of training data does to neural networks.
+# Run the default study with `snakemake --cores all`; see README.md for targets and presets.
+
+from snakemake.utils import min_version
+
+min_version("8.0")
+
+
+configfile: "config.yaml"
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/data.smk"
+include: "workflow/rules/compress.smk"
+include: "workflow/rules/train.smk"
+
+
+rule all:
+    input:
+        all_targets(),
+    default_target: True

@@ -1,0 +1,27 @@
+"""Shared start of every rule script: import the library from the checkout and send logs to the rule's log.
+
+Snakemake puts this folder on ``sys.path`` and sets ``__file__`` to the real script, so scripts start with
+``from _script_setup import setup; log = setup(snakemake)``.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+SRC = Path(__file__).resolve().parents[1] / "src"
+if str(SRC) not in sys.path:
+    sys.path.insert(0, str(SRC))
+
+
+def setup(smk) -> logging.Logger:
+    """Send stderr and a ``shrinkflow`` logger to ``smk.log[0]``; return the logger."""
+    handle = open(smk.log[0], "w", buffering=1)  # noqa: SIM115 - lives as long as the job
+    sys.stderr = handle
+    logging.basicConfig(
+        stream=handle, level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s", force=True
+    )
+    log = logging.getLogger(f"shrinkflow.{smk.rule}")
+    log.info("wildcards: %s", dict(smk.wildcards.items()))
+    return log

@@ -1,0 +1,19 @@
+"""Rule prepare_dataset: raw files -> results/data/{dataset}.npz (+ .json sidecar)."""
+
+from _script_setup import setup
+
+log = setup(snakemake)  # noqa: F821
+
+from shrinkflow import artifacts, datasets  # noqa: E402
+
+params = snakemake.params  # noqa: F821
+arrays, meta = datasets.get(snakemake.wildcards.dataset).prepare(  # noqa: F821
+    data_root=params.data_root,
+    download=params.download,
+    split_seed=params.split_seed,
+    cache_dir=params.cache_dir,
+)
+log.info("prepared %s: %d train / %d test, image shape %s", meta["dataset"], meta["n_train"], meta["n_test"],
+         meta["image_shape"])
+artifacts.save_npz(snakemake.output.npz, arrays)  # noqa: F821
+artifacts.write_json(snakemake.output.sidecar, meta)  # noqa: F821

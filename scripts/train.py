@@ -1,0 +1,45 @@
+"""Rule train: a compressed artifact -> results/runs/.../seed{seed}/{model.pt, metrics.json, history.csv}."""
+
+import time
+
+from _script_setup import setup
+
+log = setup(snakemake)  # noqa: F821
+
+import torch  # noqa: E402
+
+from shrinkflow import artifacts  # noqa: E402
+from shrinkflow.compress import decode_split  # noqa: E402
+from shrinkflow.training import TrainConfig, train  # noqa: E402
+
+smk = snakemake  # noqa: F821
+wc, params = smk.wildcards, smk.params
+
+t0 = time.perf_counter()
+arrays = artifacts.load_npz(smk.input.npz)
+sidecar = artifacts.read_json(smk.input.sidecar)
+x_train, y_train = decode_split(arrays, sidecar, "train", params.view)
+x_test, y_test = decode_split(arrays, sidecar, "test", params.view)
+load_seconds = time.perf_counter() - t0
+log.info("loaded %s view %s: train %s, test %s", wc.method, params.view, x_train.shape, x_test.shape)
+
+config = TrainConfig(**params.train, threads=smk.threads)
+result = train(
+    wc.model, x_train, y_train, x_test, y_test, sidecar["num_classes"], config, seed=int(wc.seed), log=log
+)
+metrics = {
+    **result.metrics,
+    "dataset": wc.dataset,
+    "method": wc.method,
+    "level": wc.level,
+    "view": params.view,
+    "load_seconds": load_seconds,
+    "stored_bytes": sidecar["stored_bytes"],
+    "bits_per_sample": sidecar["bits_per_sample"],
+}
+with artifacts.atomic_path(smk.output.model, suffix=".pt") as tmp:
+    torch.save(result.model.state_dict(), tmp)
+with artifacts.atomic_path(smk.output.history, suffix=".csv") as tmp:
+    result.history.to_csv(tmp, index=False)
+artifacts.write_json(smk.output.metrics, metrics)
+log.info("test accuracy %.4f", metrics["test_accuracy"])

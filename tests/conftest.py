@@ -1,0 +1,61 @@
+"""Shared test helpers: the repository root and a way to run snakemake on a tiny study in a temp dir."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+WORKFLOW_FILES = ["Snakefile", "workflow", "scripts", "envs", "src", "profiles"]
+
+
+def tiny_config(**overrides) -> dict:
+    """A study small enough for tests: mnist5k, two methods, one seed, one epoch."""
+    config = {
+        "datasets": {"mnist5k": {"identity": ["full"], "downsample": [7, 14]}},
+        "models": ["cnn1d_paper"],
+        "seeds": [0],
+        "train": {"epochs": 1, "batch_size": 256},
+        "threads": {"compress": 1, "train": 1},
+        "default_view": "coefficients",
+    }
+    config.update(overrides)
+    return config
+
+
+@pytest.fixture
+def workdir(tmp_path: Path) -> Path:
+    """A copy of the workflow (not of results) in a temporary folder."""
+    for name in WORKFLOW_FILES:
+        src = ROOT / name
+        if not src.exists():
+            continue
+        if src.is_dir():
+            shutil.copytree(src, tmp_path / name, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
+        else:
+            shutil.copy2(src, tmp_path / name)
+    return tmp_path
+
+
+def write_config(workdir: Path, config: dict, name: str = "config.yaml") -> Path:
+    path = workdir / name
+    path.write_text(yaml.safe_dump(config, sort_keys=False))
+    return path
+
+
+def snakemake(workdir: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+    """Run the snakemake CLI of this interpreter's environment in ``workdir``."""
+    exe = shutil.which("snakemake", path=str(Path(sys.executable).parent)) or "snakemake"
+    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    proc = subprocess.run(
+        [exe, "--cores", "2", *args], cwd=workdir, capture_output=True, text=True, env=env, timeout=600
+    )
+    if check and proc.returncode != 0:
+        raise AssertionError(f"snakemake {' '.join(args)} failed:\n{proc.stdout}\n{proc.stderr}")
+    return proc

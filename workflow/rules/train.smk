@@ -1,0 +1,24 @@
+rule train:
+    input:
+        npz="results/compressed/{dataset}/{method}/{level}.npz",
+        sidecar="results/compressed/{dataset}/{method}/{level}.json",
+    output:
+        model="results/runs/{dataset}/{method}/{level}/{model}/seed{seed}/model.pt",
+        metrics="results/runs/{dataset}/{method}/{level}/{model}/seed{seed}/metrics.json",
+        history="results/runs/{dataset}/{method}/{level}/{model}/seed{seed}/history.csv",
+    params:
+        view=get_view,
+        train=config["train"],
+    log:
+        "logs/train/{dataset}/{method}/{level}/{model}/seed{seed}.log",
+    benchmark:
+        "results/benchmarks/train/{dataset}/{method}/{level}/{model}/seed{seed}.tsv"
+    threads: config["threads"]["train"]
+    resources:
+        mem_mb=get_mem_mb("train"),
+        runtime=get_train_runtime,
+        gpu=get_gpu,
+    conda:
+        "../../envs/shrinkflow.yaml"
+    script:
+        "../../scripts/train.py"
