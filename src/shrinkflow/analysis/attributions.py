@@ -105,6 +105,8 @@ def attribute(
     perturbations_per_eval: int = 16,
 ) -> torch.Tensor:
     """Absolute Captum attribution maps (shape of ``x``, N×H×W×C) of ``forward``'s ``target`` logits."""
+    if method in ("saliency", "integrated_gradients"):
+        x = x.detach().clone().requires_grad_(True)  # gradients w.r.t. the images, asked for explicitly
     if method == "saliency":
         maps = Saliency(forward).attribute(x, target=target, abs=True)
     elif method == "integrated_gradients":
