@@ -3,10 +3,31 @@
 from __future__ import annotations
 
 from .base import VIEWS, Codec, LevelError, Payload
+from .binary import BinaryThenResize, ResizeThenBinary
+from .dct import Dct
 from .identity import Identity
+from .jpeg import Jpeg, Png
+from .projection import RandomProjection
 from .resize import Downsample
+from .zfp import ZfpAccuracy, ZfpPrecision, ZfpRate, ZfpReversible
 
-_REGISTRY: dict[str, Codec] = {codec.name: codec for codec in (Identity(), Downsample())}
+_REGISTRY: dict[str, Codec] = {
+    codec.name: codec
+    for codec in (
+        Identity(),
+        Dct(),
+        RandomProjection(),
+        Downsample(),
+        BinaryThenResize(),
+        ResizeThenBinary(),
+        Jpeg(),
+        Png(),
+        ZfpRate(),
+        ZfpPrecision(),
+        ZfpAccuracy(),
+        ZfpReversible(),
+    )
+}
 
 
 def names() -> list[str]:

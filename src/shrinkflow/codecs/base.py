@@ -22,7 +22,7 @@ VIEWS = ("pixels", "coefficients")
 
 
 class LevelError(ValueError):
-    """A level (or parameter) that a codec cannot honour; the message names method, value and allowed range."""
+    """A level or parameter a codec cannot honour; the message names method, value and allowed range."""
 
 
 @dataclass
@@ -67,7 +67,12 @@ class Codec(ABC):
                 f"codecs.{self.name}: unknown parameter(s) {sorted(unknown)}; allowed: {sorted(merged)}"
             )
         merged.update({k: v for k, v in (user_params or {}).items() if k != "view"})
+        self.check_params(merged)
         return merged
+
+    def check_params(self, params: Mapping[str, Any]) -> None:
+        """Raise :class:`LevelError` for parameter values the codec cannot honour (cheap; config-time)."""
+        return None
 
     @abstractmethod
     def encode(
@@ -78,7 +83,7 @@ class Codec(ABC):
         rng: np.random.Generator,
         threads: int = 1,
     ) -> Payload:
-        """Compress uint8 images N×H×W×C at a parsed level; per-image codecs spread over ``threads`` processes."""
+        """Compress uint8 images N×H×W×C at a parsed level; per-image codecs use ``threads`` processes."""
 
     @abstractmethod
     def decode(self, payload: Payload, view: str, threads: int = 1) -> np.ndarray:

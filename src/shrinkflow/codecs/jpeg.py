@@ -1,0 +1,147 @@
+"""``jpeg``: real baseline JPEG files from Pillow (libjpeg) at quality q; ``png``: the lossless PNG control.
+
+JPEG storage comes in two conventions, recorded in the sidecar as ``storage.headers_counted``:
+
+* ``per_image`` (default, ``shared_tables: false``): every image is a complete JFIF file with its own
+  quantization and Huffman tables, about 340 bytes of a 28×28 grey file's ~500. This is what a folder of
+  JPEG files costs.
+* ``tables_once_per_split`` (``shared_tables: true``): every image is an *abbreviated* JPEG stream (Pillow
+  ``streamtype=2``: SOI, JFIF APP0, SOF, SOS, entropy-coded data, EOI, no tables) and the split stores one
+  *tables-only* stream (``streamtype=1``) once. With ``optimize: false`` libjpeg uses the same tables for
+  every image at a given quality, so the decoder re-inserts them (:func:`.pillow.splice_tables`) and plain
+  ``PIL.Image.open`` reads the result; a test checks that the pixels equal those of full files.
+  ``optimize: true`` makes Huffman tables per image, so it cannot share tables and is rejected.
+
+Views: ``pixels`` = the decoded image in [0, 1]. ``coefficients`` = the orthonormal 8×8 block DCT-II of the
+decoded [0, 1] image per channel (in the stored colour space, L or RGB), on JPEG's own block grid with the
+image edge-padded to a multiple of 8, laid out N×(H'/8)×(W'/8)×(64·C) with index ``c·64 + 8·u + v``. For
+grey images these are JPEG's dequantized coefficients up to the decoder's rounding and clipping.
+"""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import scipy.fft
+from PIL import Image
+
+from .base import Codec, LevelError, Payload, check_view
+from .levels import check_bool_param, check_channels, check_choice_param, check_int_param, parse_int
+from .pillow import MODES, decode_files, encode_files
+
+SUBSAMPLING = ("4:4:4", "4:2:2", "4:2:0")
+
+
+def block_dct(images: np.ndarray, block: int) -> np.ndarray:
+    """Orthonormal ``block``×``block`` DCT-II of N×H×W×C float images, edge-padded to whole blocks.
+
+    Returns N×(H'/b)×(W'/b)×(b²·C) with coefficient (u, v) of channel c at index ``c·b² + b·u + v``.
+    """
+    n, height, width, channels = images.shape
+    pad_h, pad_w = -height % block, -width % block
+    padded = np.pad(images, ((0, 0), (0, pad_h), (0, pad_w), (0, 0)), mode="edge")
+    hb, wb = padded.shape[1] // block, padded.shape[2] // block
+    blocks = padded.reshape(n, hb, block, wb, block, channels)
+    coefficients = scipy.fft.dctn(blocks, axes=(2, 4), norm="ortho")
+    # (n, hb, u, wb, v, c) -> (n, hb, wb, c, u, v)
+    return np.ascontiguousarray(coefficients.transpose(0, 1, 3, 5, 2, 4)).reshape(
+        n, hb, wb, channels * block * block
+    )
+
+
+def tables_only_stream(shape: tuple[int, int, int], quality: int, subsampling: str) -> bytes:
+    """Pillow's tables-only JPEG stream (DQT + DHT) for images of ``shape`` at ``quality``."""
+    buffer = io.BytesIO()
+    blank = Image.new(MODES[shape[2]], (shape[1], shape[0]))
+    blank.save(buffer, "JPEG", quality=quality, subsampling=subsampling, streamtype=1)
+    return buffer.getvalue()
+
+
+class Jpeg(Codec):
+    name = "jpeg"
+    level_meaning = "q (JPEG quality, Pillow scale)"
+    default_params = {"optimize": False, "subsampling": "4:2:0", "shared_tables": False}
+
+    def _parse_level(self, level, image_shape):
+        check_channels(self.name, image_shape, (1, 3))
+        return parse_int(self.name, level, 1, 95, "JPEG quality")
+
+    def check_params(self, params):
+        check_bool_param(self.name, params, "optimize")
+        check_bool_param(self.name, params, "shared_tables")
+        check_choice_param(self.name, params, "subsampling", SUBSAMPLING)
+        if params["optimize"] and params["shared_tables"]:
+            raise LevelError(
+                "codecs.jpeg: shared_tables: true needs optimize: false "
+                "(optimized Huffman tables differ per image)"
+            )
+
+    def encode(self, images, level, params, rng, threads=1) -> Payload:
+        shared = params["shared_tables"]
+        save_kwargs = {
+            "quality": level,
+            "optimize": params["optimize"],
+            "subsampling": params["subsampling"],
+            "streamtype": 2 if shared else 0,
+        }
+        streams, offsets = encode_files(images, "JPEG", save_kwargs, threads)
+        arrays = {"streams": streams, "offsets": offsets}
+        shape = tuple(int(s) for s in images.shape[1:])
+        if shared:
+            arrays["tables"] = np.frombuffer(
+                tables_only_stream(shape, level, params["subsampling"]), np.uint8
+            )
+        storage = {
+            "headers_counted": "tables_once_per_split" if shared else "per_image",
+            "format": "abbreviated JPEG streams + one tables-only stream"
+            if shared
+            else "complete JFIF files, one per image",
+            "index_bytes": int(offsets.nbytes),
+            "color_mode": MODES[shape[2]],
+            "subsampling": params["subsampling"] if shape[2] == 3 else "none (grey)",
+        }
+        return Payload(arrays, {"image_shape": list(shape), "storage": storage})
+
+    def decode(self, payload: Payload, view: str, threads: int = 1) -> np.ndarray:
+        check_view(self, view)
+        tables = payload.arrays["tables"].tobytes() if "tables" in payload.arrays else None
+        shape = tuple(payload.meta["image_shape"])
+        raw = decode_files(payload.arrays["streams"], payload.arrays["offsets"], shape, threads, tables)
+        pixels = raw.astype(np.float32) / np.float32(255)
+        return pixels if view == "pixels" else block_dct(pixels, 8)
+
+
+class Png(Codec):
+    name = "png"
+    has_level = False
+    level_meaning = "none (lossless PNG control)"
+    default_params = {"optimize": False, "compress_level": 6}
+
+    def parse_level(self, level, image_shape):
+        check_channels(self.name, image_shape, tuple(MODES))
+        return super().parse_level(level, image_shape)
+
+    def check_params(self, params):
+        check_bool_param(self.name, params, "optimize")
+        check_int_param(self.name, params, "compress_level", 0, 9)
+
+    def encode(self, images, level, params, rng, threads=1) -> Payload:
+        save_kwargs = {"optimize": params["optimize"], "compress_level": params["compress_level"]}
+        streams, offsets = encode_files(images, "PNG", save_kwargs, threads)
+        storage = {
+            "headers_counted": "per_image",
+            "format": "complete PNG files, one per image (zlib; optimize as in params; Pillow uses level 9 "
+            "when optimize is true)",
+            "index_bytes": int(offsets.nbytes),
+            "color_mode": MODES[images.shape[3]],
+        }
+        meta = {"image_shape": [int(s) for s in images.shape[1:]], "storage": storage}
+        return Payload({"streams": streams, "offsets": offsets}, meta)
+
+    def decode(self, payload: Payload, view: str, threads: int = 1) -> np.ndarray:
+        check_view(self, view)
+        shape = tuple(payload.meta["image_shape"])
+        raw = decode_files(payload.arrays["streams"], payload.arrays["offsets"], shape, threads)
+        # Lossless: the stored file is the image, in both views.
+        return raw.astype(np.float32) / np.float32(255)
