@@ -69,3 +69,16 @@ def test_results_split_into_json_and_arrays(model_and_data):
         summary, arrays = split_arrays(result)
         json.dumps(summary, allow_nan=False)  # plain JSON: no numpy scalars, NaN or inf
         assert arrays and all(isinstance(a, np.ndarray) for a in arrays.values())
+
+
+def test_attribution_and_boundary_results_are_reproducible(model_and_data):
+    model, x, *_ = model_and_data
+    other = TinyCNN(seed=5)
+    runs = [attribution_analysis(other, model, x, x_decoded=x, n_images=6, seed=1) for _ in range(2)]
+    for key, value in runs[0]["arrays"].items():
+        np.testing.assert_array_equal(value, runs[1]["arrays"][key], err_msg=key)
+    bounds = [
+        boundary_analysis(other, model, x[:4], n_directions=3, max_radius=20.0, tol=0.01) for _ in range(2)
+    ]
+    for key, value in bounds[0]["arrays"].items():
+        np.testing.assert_array_equal(value, bounds[1]["arrays"][key], err_msg=key)

@@ -9,6 +9,10 @@ import numpy as np
 import torch
 from torch import nn
 
+#: rows per forward pass: on CPU, batches of a few hundred images keep activations in cache (measured with
+#: benchmarks/bench_analysis.py: a 1D CNN runs ~3× slower per image at 1,024 rows than at 256)
+BATCH_ROWS = 256
+
 #: a model or any callable from a float32 tensor (N × input shape) to logits N × classes
 ForwardFn = Callable[[torch.Tensor], torch.Tensor]
 
@@ -37,7 +41,7 @@ def as_float_tensor(x: np.ndarray | torch.Tensor) -> torch.Tensor:
 
 
 @torch.no_grad()
-def batched_logits(fn: ForwardFn, x: np.ndarray | torch.Tensor, batch_size: int = 1024) -> torch.Tensor:
+def batched_logits(fn: ForwardFn, x: np.ndarray | torch.Tensor, batch_size: int = BATCH_ROWS) -> torch.Tensor:
     """Logits of ``fn`` on ``x`` in chunks of ``batch_size`` rows (bounds activation memory)."""
     x = as_float_tensor(x)
     if batch_size < 1:

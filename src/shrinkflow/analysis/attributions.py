@@ -34,7 +34,7 @@ import torch
 from captum.attr import IntegratedGradients, Occlusion, Saliency
 from torch import nn
 
-from ._common import as_float_tensor, batched_logits, eval_mode
+from ._common import BATCH_ROWS, as_float_tensor, batched_logits, eval_mode
 
 METHODS = ("saliency", "integrated_gradients", "occlusion")
 
@@ -99,12 +99,15 @@ def attribute(
     target: torch.Tensor,
     method: str,
     ig_steps: int = 32,
-    internal_batch_size: int = 512,
     occlusion_window: int = 4,
     occlusion_stride: int = 2,
-    perturbations_per_eval: int = 16,
+    batch_rows: int = BATCH_ROWS,
 ) -> torch.Tensor:
-    """Absolute Captum attribution maps (shape of ``x``, N×H×W×C) of ``forward``'s ``target`` logits."""
+    """Absolute Captum attribution maps (shape of ``x``, N×H×W×C) of ``forward``'s ``target`` logits.
+
+    ``batch_rows`` bounds the images per forward pass: IntegratedGradients' ``internal_batch_size`` and, for
+    Occlusion, ``perturbations_per_eval`` × N.
+    """
     if method in ("saliency", "integrated_gradients"):
         x = x.detach().clone().requires_grad_(True)  # gradients w.r.t. the images, asked for explicitly
     if method == "saliency":
@@ -112,7 +115,7 @@ def attribute(
     elif method == "integrated_gradients":
         maps = IntegratedGradients(forward).attribute(
             x, baselines=torch.zeros_like(x), target=target, n_steps=ig_steps,
-            internal_batch_size=internal_batch_size,
+            internal_batch_size=batch_rows,
         )  # fmt: skip
     elif method == "occlusion":
         if x.ndim != 4:
@@ -121,7 +124,7 @@ def attribute(
         maps = Occlusion(forward).attribute(
             x, sliding_window_shapes=(occlusion_window, occlusion_window, channels),
             strides=(occlusion_stride, occlusion_stride, channels), baselines=0.0, target=target,
-            perturbations_per_eval=perturbations_per_eval,
+            perturbations_per_eval=max(1, batch_rows // x.shape[0]),
         )  # fmt: skip
     else:
         raise ValueError(f"unknown attribution method {method!r}; allowed: {list(METHODS)}")
@@ -146,7 +149,7 @@ def attribution_analysis(
     seed: int = 0,
     methods: Sequence[str] = METHODS,
     ig_steps: int = 32,
-    internal_batch_size: int = 512,
+    batch_rows: int = BATCH_ROWS,
     occlusion_window: int = 4,
     occlusion_stride: int = 2,
     normalize: bool = True,
@@ -159,6 +162,7 @@ def attribution_analysis(
     differentiable). ``x_decoded``: the decoded test images (pixel view, same N), for non-differentiable
     codecs.
     ``numpy_forward``: raw images → the model's logits, used only for the Occlusion fallback.
+    ``batch_rows``: images per forward pass (memory and speed; see :func:`attribute`).
     Per-image similarities and example maps come back under ``"arrays"``.
     """
     unknown = [m for m in methods if m not in METHODS]
@@ -220,7 +224,7 @@ def attribution_analysis(
             (batched_logits(forward, x_model).argmax(dim=1) == target).double().mean()
         )
         options = dict(
-            ig_steps=ig_steps, internal_batch_size=internal_batch_size,
+            ig_steps=ig_steps, batch_rows=batch_rows,
             occlusion_window=occlusion_window, occlusion_stride=occlusion_stride,
         )  # fmt: skip
         keep = min(n_maps, idx.size)

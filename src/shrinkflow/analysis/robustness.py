@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from ._common import batched_logits, eval_mode
+from ._common import BATCH_ROWS, batched_logits, eval_mode
 
 ROW_COLUMNS = ("method", "level", "model", "seed", "accuracy")
 
@@ -25,7 +25,7 @@ def accuracy_on(
     model: torch.nn.Module | Callable[[torch.Tensor], torch.Tensor],
     x_decoded: np.ndarray,
     labels: np.ndarray,
-    batch_size: int = 1024,
+    batch_size: int = BATCH_ROWS,
 ) -> float:
     """Top-1 accuracy of ``model`` on decoded inputs (float32, the model's view) with integer ``labels``."""
     labels = np.asarray(labels, dtype=np.int64)
@@ -45,7 +45,7 @@ def robustness_rows(
     labels: np.ndarray,
     model_name: str,
     seed: int,
-    batch_size: int = 1024,
+    batch_size: int = BATCH_ROWS,
 ) -> list[dict[str, Any]]:
     """One tidy row per decoded test set: ``{method, level, model, seed, accuracy}``.
 
