@@ -36,6 +36,11 @@ class Payload:
     def stored_bytes(self) -> int:
         return int(sum(np.asarray(a).nbytes for a in self.arrays.values()))
 
+    @property
+    def index_bytes(self) -> int:
+        """The part of ``stored_bytes`` that only locates per-item streams (the ``offsets`` array)."""
+        return int(np.asarray(self.arrays["offsets"]).nbytes) if "offsets" in self.arrays else 0
+
 
 class Codec(ABC):
     """Base class: subclasses set ``name`` and implement encode/decode (and level validation)."""

@@ -23,7 +23,7 @@ import torch
 
 from .base import Codec, Payload, check_view
 from .levels import check_int_param, parse_int
-from .quantize import MAX_BITS, dequantize, pack_bits, packed_size, quantize, unpack_bits
+from .quantize import MAX_BITS, dequantize, pack_bits, quantize, unpack_bits
 
 #: samples per scipy.fft call: bounds the float32 temporaries (8192×32×32×3×4 B = 100 MB) on large splits
 _CHUNK = 8192
@@ -89,7 +89,7 @@ def truncate_payload(payload: Payload, k: int) -> Payload:
         "offset": np.ascontiguousarray(payload.arrays["offset"][:k, :k]),
         "step": np.ascontiguousarray(payload.arrays["step"][:k, :k]),
     }
-    return Payload(arrays, {**meta, "k": k, "level": k, "storage": _storage(k, channels, bits, n)})
+    return Payload(arrays, {**meta, "k": k, "level": k, "storage": _storage(k, channels, bits)})
 
 
 def bytes_per_sample(k: int, channels: int, bits: int, n_samples: int) -> float:
@@ -100,9 +100,9 @@ def bytes_per_sample(k: int, channels: int, bits: int, n_samples: int) -> float:
     return k * k * channels * bits / 8 + SCALE_BYTES_PER_POSITION * k * k * channels / n_samples
 
 
-def _storage(k: int, channels: int, bits: int, n: int) -> dict:
+def _storage(k: int, channels: int, bits: int) -> dict:
     return {
-        "codes": f"{bits}-bit codes bit-packed over the split: {packed_size(n * k * k * channels, bits)} B",
+        "codes": f"{bits}-bit codes bit-packed over the split: ceil(N·k²·C·{bits}/8) bytes",
         "scale": "per coefficient position: float32 offset + float32 step, stored per split and counted",
         "scale_bytes": SCALE_BYTES_PER_POSITION * k * k * channels,
         "pixel_scale": "[0, 1] (uint8 / 255) before the DCT",
@@ -134,7 +134,7 @@ class Dct(Codec):
             "width": width,
             "channels": channels,
             "n_samples": n,
-            "storage": _storage(level, channels, bits, n),
+            "storage": _storage(level, channels, bits),
         }
         return Payload(arrays, meta)
 

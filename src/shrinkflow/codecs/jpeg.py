@@ -97,7 +97,6 @@ class Jpeg(Codec):
             "format": "abbreviated JPEG streams + one tables-only stream"
             if shared
             else "complete JFIF files, one per image",
-            "index_bytes": int(offsets.nbytes),
             "color_mode": MODES[shape[2]],
             "subsampling": params["subsampling"] if shape[2] == 3 else "none (grey)",
         }
@@ -133,7 +132,6 @@ class Png(Codec):
             "headers_counted": "per_image",
             "format": "complete PNG files, one per image (zlib; optimize as in params; Pillow uses level 9 "
             "when optimize is true)",
-            "index_bytes": int(offsets.nbytes),
             "color_mode": MODES[images.shape[3]],
         }
         meta = {"image_shape": [int(s) for s in images.shape[1:]], "storage": storage}

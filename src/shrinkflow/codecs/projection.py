@@ -18,7 +18,7 @@ import torch
 
 from .base import Codec, Payload, check_view
 from .levels import check_int_param, parse_int
-from .quantize import MAX_BITS, dequantize, pack_bits, packed_size, quantize, unpack_bits
+from .quantize import MAX_BITS, dequantize, pack_bits, quantize, unpack_bits
 
 _CHUNK = 16384
 
@@ -67,7 +67,7 @@ class RandomProjection(Codec):
             "channels": channels,
             "n_samples": n,
             "storage": {
-                "codes": f"{bits}-bit codes bit-packed over the split, {packed_size(n * level, bits)} bytes",
+                "codes": f"{bits}-bit codes bit-packed over the split: ceil(N·k·{bits}/8) bytes",
                 "scale": "per projected coordinate: float32 offset + float32 step, per split, counted",
                 "scale_bytes": 8 * level,
                 "projection_matrix": "not stored, not counted: regenerated at decode time from params.seed "

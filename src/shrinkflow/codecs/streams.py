@@ -4,7 +4,7 @@ A payload of variable-length streams is stored as ``streams`` (uint8, all stream
 ``offsets`` (int64, ``n + 1`` entries, ``offsets[0] = 0``; stream ``i`` is
 ``streams[offsets[i]:offsets[i+1]]``).
 Both arrays are counted in ``stored_bytes``; the offsets are the index a reader needs (8 bytes per stream)
-and are reported separately as ``index_bytes``.
+and are reported separately as ``index_bytes`` (:attr:`.base.Payload.index_bytes`).
 
 Per-item codecs loop over items in Python around a C library; such loops hold the GIL, so they are spread
 over ``threads`` forked worker processes, each handling one contiguous chunk and returning one buffer

@@ -111,7 +111,6 @@ class _Zfp(Codec):
                 "layout": "per stream a 2-D float32 field of (images·C·H') rows × W' columns, channel planes "
                 "stacked along the height, H', W' edge-padded to multiples of 4: no block spans two samples",
                 "padding": "zfp pads every stream to a multiple of 64 bits (counted)",
-                "index_bytes": int(offsets.nbytes),
             },
         }
         return Payload({"streams": streams, "offsets": offsets}, meta)
@@ -153,7 +152,9 @@ class ZfpRate(_Zfp):
     level_meaning = "rate (bits per value)"
 
     def _parse_level(self, level, image_shape):
-        return parse_float(self.name, level, MIN_RATE, MAX_RATE, "rate (bits per value)")
+        return parse_float(
+            self.name, level, MIN_RATE, MAX_RATE, "rate (bits per value; a 4×4 float32 block needs ≥ 9 bits)"
+        )
 
     def mode_arguments(self, level):
         return {"rate": float(level)}
