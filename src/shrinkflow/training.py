@@ -101,8 +101,8 @@ class TrainHook:
     training batch, then ``end_epoch``; ``final_metrics`` once after the last epoch.
     """
 
-    def setup(self, x_train: torch.Tensor, device: torch.device) -> None:
-        """Receive the training tensor (already on ``device``) before the first epoch."""
+    def setup(self, model: nn.Module, x_train: torch.Tensor, y_train: torch.Tensor) -> None:
+        """Receive the model and the training tensors (all on the training device) before the first epoch."""
 
     def batch_inputs(self, x: torch.Tensor, index: torch.Tensor, epoch: int) -> torch.Tensor:
         """The batch the model trains on, given the stored batch ``x`` = x_train[index]; 1-based epoch."""
@@ -330,7 +330,7 @@ def train(
         optimizer = OPTIMIZERS[config.optimizer](list(model.parameters()), config)
         schedule = SCHEDULES[config.schedule]
         order = torch.Generator().manual_seed(order_seed)
-        hook.setup(xt, device)
+        hook.setup(model, xt, yt)
 
         n = xt.shape[0]
         steps = math.ceil(n / config.batch_size)
@@ -383,6 +383,7 @@ def train(
                 test_loss, test_accuracy, pred = evaluate(model, xv, yv, config.eval_batch_size)
                 _sync(device)
                 eval_seconds = time.perf_counter() - t1
+                extra = hook.end_epoch(epoch)
                 row = {
                     "epoch": epoch,
                     "train_loss": train_loss,
@@ -392,13 +393,14 @@ def train(
                     "lr": lr,
                     "epoch_seconds": epoch_seconds,
                     "eval_seconds": eval_seconds,
-                    **hook.end_epoch(epoch),
+                    **extra,
                 }
                 rows.append(row)
                 log.info(
-                    "epoch %d/%d: lr %.4g train %.4f acc %.4f test %.4f acc %.4f (%.2fs + eval %.2fs)",
+                    "epoch %d/%d: lr %.4g, train loss %.4f acc %.4f, test loss %.4f acc %.4f, "
+                    "%.2f s + eval %.2f s%s",
                     epoch, config.epochs, lr, train_loss, train_accuracy, test_loss, test_accuracy,
-                    epoch_seconds, eval_seconds,
+                    epoch_seconds, eval_seconds, "".join(f", {k} {v:.4g}" for k, v in extra.items()),
                 )  # fmt: skip
         finally:
             if bar is not None:
