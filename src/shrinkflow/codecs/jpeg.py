@@ -50,11 +50,20 @@ def block_dct(images: np.ndarray, block: int) -> np.ndarray:
     )
 
 
-def tables_only_stream(shape: tuple[int, int, int], quality: int, subsampling: str) -> bytes:
-    """Pillow's tables-only JPEG stream (DQT + DHT) for images of ``shape`` at ``quality``."""
+def save_arguments(quality: int, params, channels: int) -> dict:
+    """Pillow ``save`` keywords; chroma subsampling only applies to colour (for grey images Pillow would
+    write 2×2 sampling factors into the frame header of a one-component image)."""
+    kwargs = {"quality": quality, "optimize": params["optimize"]}
+    if channels == 3:
+        kwargs["subsampling"] = params["subsampling"]
+    return kwargs
+
+
+def tables_only_stream(shape: tuple[int, int, int], save_kwargs) -> bytes:
+    """Pillow's tables-only JPEG stream (DQT + DHT) for images of ``shape`` saved with ``save_kwargs``."""
     buffer = io.BytesIO()
     blank = Image.new(MODES[shape[2]], (shape[1], shape[0]))
-    blank.save(buffer, "JPEG", quality=quality, subsampling=subsampling, streamtype=1)
+    blank.save(buffer, "JPEG", **{**save_kwargs, "streamtype": 1})
     return buffer.getvalue()
 
 
@@ -79,19 +88,13 @@ class Jpeg(Codec):
 
     def encode(self, images, level, params, rng, threads=1) -> Payload:
         shared = params["shared_tables"]
-        save_kwargs = {
-            "quality": level,
-            "optimize": params["optimize"],
-            "subsampling": params["subsampling"],
-            "streamtype": 2 if shared else 0,
-        }
-        streams, offsets = encode_files(images, "JPEG", save_kwargs, threads)
-        arrays = {"streams": streams, "offsets": offsets}
         shape = tuple(int(s) for s in images.shape[1:])
+        save_kwargs = save_arguments(level, params, shape[2])
+        streamtype = {"streamtype": 2 if shared else 0}
+        streams, offsets = encode_files(images, "JPEG", {**save_kwargs, **streamtype}, threads)
+        arrays = {"streams": streams, "offsets": offsets}
         if shared:
-            arrays["tables"] = np.frombuffer(
-                tables_only_stream(shape, level, params["subsampling"]), np.uint8
-            )
+            arrays["tables"] = np.frombuffer(tables_only_stream(shape, save_kwargs), np.uint8)
         storage = {
             "headers_counted": "tables_once_per_split" if shared else "per_image",
             "format": "abbreviated JPEG streams + one tables-only stream"
