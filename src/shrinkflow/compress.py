@@ -57,9 +57,11 @@ def reconstruction_error(images: np.ndarray, decoded: np.ndarray) -> dict[str, f
         raise ValueError(f"decoded pixels have shape {decoded.shape}, raw images {images.shape}")
     total = 0.0
     for start in range(0, images.shape[0], _ERROR_CHUNK):
-        diff = decoded[start : start + _ERROR_CHUNK].astype(np.float64) * 255.0
-        diff -= images[start : start + _ERROR_CHUNK]
-        total += float(np.einsum("...,...->", diff, diff))
+        # Compare on the decoders' own scale (float32 uint8 / 255) so that a lossless codec scores exactly 0.
+        reference = images[start : start + _ERROR_CHUNK].astype(np.float32) / np.float32(255)
+        diff = (decoded[start : start + _ERROR_CHUNK].astype(np.float64) - reference) * 255.0
+        flat = diff.reshape(-1)
+        total += float(flat @ flat)
     mse = total / max(images.size, 1)
     return {"mse": mse, "psnr_db": psnr_db(mse)}
 

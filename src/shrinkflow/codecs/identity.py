@@ -13,7 +13,8 @@ class Identity(Codec):
     level_meaning = "none (lossless reference)"
 
     def encode(self, images, level, params, rng, threads=1) -> Payload:
-        return Payload({"pixels": np.ascontiguousarray(images, dtype=np.uint8)}, {})
+        storage = {"pixels": "raw uint8 N×H×W×C, no header"}
+        return Payload({"pixels": np.ascontiguousarray(images, dtype=np.uint8)}, {"storage": storage})
 
     def decode(self, payload: Payload, view: str, threads: int = 1) -> np.ndarray:
         check_view(self, view)

@@ -42,7 +42,9 @@ class Downsample(Codec):
 
     def encode(self, images, level, params, rng, threads=1) -> Payload:
         small = to_uint8(resize_stack(images, (level, level)))
-        return Payload({"pixels": small}, {"height": images.shape[1], "width": images.shape[2]})
+        storage = {"pixels": "uint8 N×s×s×C: bilinear (antialiased) resize of the 0..255 image, rounded"}
+        meta = {"height": images.shape[1], "width": images.shape[2], "storage": storage}
+        return Payload({"pixels": small}, meta)
 
     def decode(self, payload: Payload, view: str, threads: int = 1) -> np.ndarray:
         check_view(self, view)
