@@ -1,0 +1,145 @@
+"""Figures: each writes a non-empty PNG and PDF for small inputs, says "no data" instead of crashing."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from shrinkflow import plots
+from shrinkflow.aggregate import summary
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+def _check_written(paths, stem):
+    assert [p.name for p in paths] == [f"{stem}.png", f"{stem}.pdf"]
+    png, pdf = (p.read_bytes() for p in paths)
+    assert png.startswith(PNG_MAGIC) and len(png) > 5000
+    assert pdf.startswith(b"%PDF") and len(pdf) > 1000
+
+
+@pytest.fixture(scope="module")
+def runs() -> pd.DataFrame:
+    rows = []
+    for method, levels, bits in (("identity", ["full"], [6272]), ("dct", ["4", "8"], [128, 512])):
+        for level, b in zip(levels, bits, strict=True):
+            for seed in range(2):
+                acc = 0.9 + 0.01 * seed + (0.05 if method == "identity" else 0.01 * int(level) / 4)
+                rows.append(
+                    {"dataset": "mnist5k", "method": method, "level": level, "model": "cnn1d_paper",
+                     "seed": seed, "test_accuracy": acc, "bits_per_sample": b,
+                     "per_class_accuracy_0": acc, "per_class_accuracy_1": acc - 0.1,
+                     "boundaries_distance_ratio": 1.0 + 0.1 * seed,
+                     "boundaries_distance_ratio_censored": seed == 1}
+                )  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+@pytest.fixture(scope="module")
+def histories() -> pd.DataFrame:
+    rows = []
+    for method, level in (("dct", "4"), ("dct", "8"), ("downsample", "7")):
+        for seed in range(2):
+            for epoch in (1, 2, 3):
+                rows.append(
+                    {"method": method, "level": level, "model": "cnn1d_paper", "seed": seed, "epoch": epoch,
+                     "train_loss": 1 / epoch, "test_loss": 1.1 / epoch + 0.01 * seed,
+                     "train_accuracy": 1 - 0.3 / epoch, "test_accuracy": 0.95 - 0.3 / epoch}
+                )  # fmt: skip
+    for policy in ("ema", "median"):
+        for epoch in (1, 2, 3):
+            high = 1.0 if epoch == 1 else 0.4
+            rows.append(
+                {"method": "dct", "level": "16", "model": "cnn1d_paper", "seed": 0, "epoch": epoch,
+                 "frac_k4": 1 - high, "frac_k16": high, "assigned_stored_bytes": 1000 * high,
+                 "adaptive.policy": policy}
+            )  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def test_accuracy_vs_bits_writes_png_and_pdf(tmp_path, runs):
+    _check_written(plots.plot_accuracy_vs_bits(summary(runs), tmp_path / "acc.png"), "acc")
+
+
+def test_training_curves_and_adaptive_fractions(tmp_path, histories):
+    plain = histories[histories["frac_k4"].isna()]
+    _check_written(plots.plot_training_curves(plain, tmp_path / "curves.pdf"), "curves")
+    _check_written(plots.plot_adaptive_fractions(histories, tmp_path / "adaptive"), "adaptive")
+
+
+def test_adaptive_fractions_without_adaptive_runs_says_no_data(tmp_path, histories, caplog):
+    plain = histories[histories["frac_k4"].isna()].drop(columns=["frac_k4", "frac_k16"])
+    paths = plots.plot_adaptive_fractions(plain, tmp_path / "adaptive.png")
+    assert all(p.stat().st_size > 0 for p in paths)
+    assert "no frac_k* columns" in caplog.text
+
+
+def test_per_class_heatmap_and_boundary_ratios(tmp_path, runs):
+    _check_written(plots.plot_per_class_heatmap(runs, tmp_path / "heat.png", ["zero", "one"]), "heat")
+    compressed = runs[runs["method"] != "identity"]
+    _check_written(plots.plot_boundary_ratios(compressed, tmp_path / "ratios.png"), "ratios")
+
+
+def test_attribution_overlays_from_analysis_arrays(tmp_path):
+    rng = np.random.default_rng(0)
+    images = rng.integers(0, 256, size=(10, 8, 8, 1), dtype=np.uint8)
+    arrays = {
+        "image_indices": np.array([7, 2, 5]),
+        "saliency_maps": rng.random((2, 8, 8)),
+        "saliency_reference_maps": rng.random((2, 8, 8)),
+        "saliency_similarity": np.array([0.25, 0.5, 0.75]),
+    }
+    examples = plots.attribution_examples(arrays, images, "saliency", n=4)
+    assert [e.label for e in examples] == ["test image 7", "test image 2"]  # only the maps that were kept
+    np.testing.assert_array_equal(examples[1].image, images[2])
+    assert examples[1].similarity == 0.5
+    _check_written(plots.plot_attribution_overlays(examples, tmp_path / "attr.png", "saliency"), "attr")
+    with pytest.raises(KeyError, match="ig_maps"):
+        plots.attribution_examples(arrays, images, "ig")
+
+
+def test_robustness_plot_with_and_without_batchnorm(tmp_path):
+    rows = [
+        {"method": m, "level": lv, "model": model, "seed": s, "accuracy": 0.8 - 0.01 * s}
+        for m, levels in (("identity", ["full"]), ("jpeg", ["10", "50"]), ("zfp_rate", ["2", "4"]))
+        for lv in levels
+        for model in ("cnn2d", "cnn2d_bn")
+        for s in range(2)
+    ]
+    _check_written(plots.plot_robustness(pd.DataFrame(rows), tmp_path / "rob.png"), "rob")
+
+
+def test_runtime_plot_from_benchmark_files(tmp_path):
+    for rule, wildcards, seconds in (
+        ("train", "a/seed0", 10.0),
+        ("train", "a/seed1", 12.0),
+        ("compress", "a", 2.0),
+    ):
+        tsv = tmp_path / f"results/benchmarks/{rule}/{wildcards}.tsv"
+        tsv.parent.mkdir(parents=True, exist_ok=True)
+        tsv.write_text(f"s\th:m:s\tmax_rss\n{seconds}\t0:00:10\t500.5\n")
+    df = plots.read_benchmarks(sorted(tmp_path.rglob("*.tsv")))
+    _check_written(plots.plot_runtime(df, tmp_path / "runtime.png"), "runtime")
+
+
+def test_missing_columns_or_empty_tables_give_a_no_data_figure(tmp_path, caplog):
+    empty = pd.DataFrame()
+    for name, fn in (
+        ("acc", plots.plot_accuracy_vs_bits),
+        ("curves", plots.plot_training_curves),
+        ("heat", plots.plot_per_class_heatmap),
+        ("rob", plots.plot_robustness),
+        ("ratios", plots.plot_boundary_ratios),
+        ("runtime", plots.plot_runtime),
+    ):
+        paths = fn(empty, tmp_path / f"{name}.png")
+        assert [p.suffix for p in paths] == [".png", ".pdf"] and all(p.stat().st_size > 0 for p in paths)
+    assert plots.plot_attribution_overlays([], tmp_path / "attr.png")[0].exists()
+    assert caplog.text.count("no data") == 7
+
+
+def test_same_inputs_give_identical_bytes(tmp_path, runs):
+    a = plots.plot_per_class_heatmap(runs, tmp_path / "a.png")
+    b = plots.plot_per_class_heatmap(runs, tmp_path / "b.png")
+    assert [p.read_bytes() for p in a] == [p.read_bytes() for p in b]
