@@ -205,8 +205,11 @@ def test_rgb_jpeg_with_shared_tables_round_trips():
     codec, full = run("jpeg", images, "90", subsampling="4:4:4")
     _, shared = run("jpeg", images, "90", subsampling="4:4:4", shared_tables=True)
     np.testing.assert_array_equal(codec.decode(shared, "pixels"), codec.decode(full, "pixels"))
-    with Image.open(io.BytesIO(streams_of(full)[0])) as image:
-        assert image.mode == "RGB"
+    decoded = codec.decode(full, "pixels")
+    for i, data in enumerate(streams_of(full)):
+        with Image.open(io.BytesIO(data)) as image:
+            assert image.mode == "RGB"
+            np.testing.assert_array_equal(np.asarray(image), np.rint(decoded[i] * 255))
     assert np.abs(codec.decode(full, "pixels") * 255 - images).mean() < 3
 
 

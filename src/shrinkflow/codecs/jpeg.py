@@ -109,8 +109,9 @@ class Jpeg(Codec):
         check_view(self, view)
         tables = payload.arrays["tables"].tobytes() if "tables" in payload.arrays else None
         shape = tuple(payload.meta["image_shape"])
-        raw = decode_files(payload.arrays["streams"], payload.arrays["offsets"], shape, threads, tables)
-        pixels = raw.astype(np.float32) / np.float32(255)
+        pixels = decode_files(
+            payload.arrays["streams"], payload.arrays["offsets"], shape, threads, tables, jpeg=True
+        )
         return pixels if view == "pixels" else block_dct(pixels, 8)
 
 
@@ -143,6 +144,5 @@ class Png(Codec):
     def decode(self, payload: Payload, view: str, threads: int = 1) -> np.ndarray:
         check_view(self, view)
         shape = tuple(payload.meta["image_shape"])
-        raw = decode_files(payload.arrays["streams"], payload.arrays["offsets"], shape, threads)
         # Lossless: the stored file is the image, in both views.
-        return raw.astype(np.float32) / np.float32(255)
+        return decode_files(payload.arrays["streams"], payload.arrays["offsets"], shape, threads)

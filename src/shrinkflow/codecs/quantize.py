@@ -15,8 +15,6 @@ from __future__ import annotations
 import numpy as np
 
 MAX_BITS = 16
-#: values handled per pass by the bit packer (a multiple of 8 so that every chunk ends on a byte boundary)
-_CHUNK_VALUES = 1 << 21
 
 
 def quantize(values: np.ndarray, bits: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -48,19 +46,39 @@ def packed_size(n_values: int, bits: int) -> int:
     return -(-n_values * bits // 8)
 
 
+def _group_layout(bits: int) -> list[tuple[int, int]]:
+    """For 8 values packed into one 8·bits-bit group: (value index, bit position of its LSB in the group)."""
+    total = 8 * bits
+    return [(j, total - bits * (j + 1)) for j in range(8)]
+
+
 def pack_bits(codes: np.ndarray, bits: int) -> np.ndarray:
-    """Pack unsigned codes (< 2^bits) into a 1-D uint8 array of ``packed_size(codes.size, bits)`` bytes."""
+    """Pack unsigned codes (< 2^bits) into a 1-D uint8 array of ``packed_size(codes.size, bits)`` bytes.
+
+    Eight values make one group of exactly ``bits`` bytes, assembled as a 128-bit big-endian number held in
+    two uint64 (``high``, ``low``): whole-array shifts and ors, no Python loop over values.
+    """
     flat = np.ascontiguousarray(codes).reshape(-1)
     if bits == 8:
         return flat.astype(np.uint8)
     if bits == 16:
         return flat.astype(">u2").view(np.uint8)
-    out = []
-    for start in range(0, flat.size, _CHUNK_VALUES):
-        chunk = flat[start : start + _CHUNK_VALUES].astype(">u2").view(np.uint8).reshape(-1, 2)
-        planes = np.unpackbits(chunk, axis=1)[:, 16 - bits :]
-        out.append(np.packbits(planes.reshape(-1)))
-    return np.concatenate(out) if out else np.zeros(0, np.uint8)
+    n = flat.size
+    groups = np.zeros((-(-n // 8)) * 8, np.uint64)
+    groups[:n] = flat
+    groups = groups.reshape(-1, 8)
+    high = np.zeros(groups.shape[0], np.uint64)
+    low = np.zeros(groups.shape[0], np.uint64)
+    for j, pos in _group_layout(bits):
+        value = groups[:, j]
+        if pos >= 64:
+            high |= value << np.uint64(pos - 64)
+        else:
+            low |= value << np.uint64(pos)  # bits shifted past 64 are dropped here ...
+            if pos + bits > 64:
+                high |= value >> np.uint64(64 - pos)  # ... and land in ``high``
+    both = np.stack([high, low], axis=1).astype(">u8").view(np.uint8)  # 16 big-endian bytes per group
+    return np.ascontiguousarray(both[:, 16 - bits :]).reshape(-1)[: packed_size(n, bits)]
 
 
 def unpack_bits(packed: np.ndarray, n_values: int, bits: int) -> np.ndarray:
@@ -71,13 +89,21 @@ def unpack_bits(packed: np.ndarray, n_values: int, bits: int) -> np.ndarray:
         return packed.astype(np.uint16)
     if bits == 16:
         return packed.view(">u2").astype(np.uint16)
-    out = []
-    chunk_bytes = _CHUNK_VALUES * bits // 8
-    for start in range(0, n_values, _CHUNK_VALUES):
-        count = min(_CHUNK_VALUES, n_values - start)
-        first = start * bits // 8
-        planes = np.unpackbits(packed[first : first + chunk_bytes], count=count * bits).reshape(count, bits)
-        wide = np.zeros((count, 16), np.uint8)
-        wide[:, 16 - bits :] = planes
-        out.append(np.packbits(wide, axis=1).view(">u2").reshape(-1).astype(np.uint16))
-    return np.concatenate(out) if out else np.zeros(0, np.uint16)
+    n_groups = -(-n_values // 8)
+    padded = np.zeros(n_groups * bits, np.uint8)
+    padded[: packed.size] = packed
+    both = np.zeros((n_groups, 16), np.uint8)
+    both[:, 16 - bits :] = padded.reshape(n_groups, bits)
+    words = both.view(">u8").astype(np.uint64)
+    high, low = words[:, 0], words[:, 1]
+    mask = np.uint64((1 << bits) - 1)
+    out = np.empty((n_groups, 8), np.uint16)
+    for j, pos in _group_layout(bits):
+        if pos >= 64:
+            value = high >> np.uint64(pos - 64)
+        else:
+            value = low >> np.uint64(pos)
+            if pos + bits > 64:
+                value |= high << np.uint64(64 - pos)
+        out[:, j] = value & mask
+    return out.reshape(-1)[:n_values]

@@ -2,18 +2,20 @@
 
 A payload of variable-length streams is stored as ``streams`` (uint8, all streams back to back) and
 ``offsets`` (int64, ``n + 1`` entries, ``offsets[0] = 0``; stream ``i`` is
-``streams[offsets[i]:offsets[i+1]]``).
-Both arrays are counted in ``stored_bytes``; the offsets are the index a reader needs (8 bytes per stream)
-and are reported separately as ``index_bytes`` (:attr:`.base.Payload.index_bytes`).
+``streams[offsets[i]:offsets[i+1]]``). Both arrays are counted in ``stored_bytes``; the offsets are the index
+a reader needs (8 bytes per stream) and are reported separately as ``index_bytes``
+(:attr:`.base.Payload.index_bytes`).
 
-Per-item codecs loop over items in Python around a C library; such loops hold the GIL, so they are spread
-over ``threads`` forked worker processes, each handling one contiguous chunk and returning one buffer
-(cheap to pickle) instead of thousands of small objects. Results are concatenated in chunk order, so the
-payload does not depend on ``threads``.
+Per-item codecs loop over items in Python around a C library; such loops hold the GIL, so
+:func:`map_ranges` spreads them over ``threads`` forked worker processes, one contiguous range each. Inputs
+reach the workers by fork inheritance (no pickling of images), decoded outputs are written in place into
+anonymous shared memory (:func:`shared_empty`), and only compressed bytes travel back through pipes.
+Results are assembled in range order, so a payload does not depend on ``threads``.
 """
 
 from __future__ import annotations
 
+import mmap
 import multiprocessing
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -51,20 +53,37 @@ def chunk_bounds(n_items: int, threads: int) -> list[tuple[int, int]]:
     return [(int(a), int(b)) for a, b in zip(edges[:-1], edges[1:], strict=True)]
 
 
-def run_chunks(fn: Callable[..., Any], tasks: Sequence[tuple], threads: int) -> list[Any]:
-    """``[fn(*task) for task in tasks]``, in forked worker processes when there is more than one task.
+#: what forked workers read (set just before the pool forks them, cleared after)
+_FORK_INPUTS: Any = None
 
-    ``fn`` must be a module-level function. Fork (not spawn) keeps worker start-up to milliseconds: a
-    spawned worker would re-import torch through this package.
+
+def _call_inherited(fn: Callable[..., Any], start: int, stop: int) -> Any:
+    return fn(_FORK_INPUTS, start, stop)
+
+
+def map_ranges(fn: Callable[[Any, int, int], Any], n_items: int, threads: int, inputs: Any) -> list[Any]:
+    """``[fn(inputs, a, b) for a, b in chunk_bounds(n_items, threads)]``, in forked workers if several.
+
+    ``fn`` must be a module-level function. Fork (not spawn) keeps worker start-up to milliseconds (a
+    spawned worker would re-import torch through this package) and hands ``inputs`` over without copying.
     """
-    if threads <= 1 or len(tasks) <= 1:
-        return [fn(*task) for task in tasks]
-    context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(max_workers=min(threads, len(tasks)), mp_context=context) as pool:
-        futures = [pool.submit(fn, *task) for task in tasks]
-        return [f.result() for f in futures]
+    global _FORK_INPUTS
+    bounds = chunk_bounds(n_items, threads)
+    if threads <= 1 or len(bounds) <= 1:
+        return [fn(inputs, a, b) for a, b in bounds]
+    _FORK_INPUTS = inputs
+    try:
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(max_workers=len(bounds), mp_context=context) as pool:
+            futures = [pool.submit(_call_inherited, fn, a, b) for a, b in bounds]
+            return [f.result() for f in futures]
+    finally:
+        _FORK_INPUTS = None
 
 
-def split_streams(buffer: np.ndarray, offsets: np.ndarray, bounds: list[tuple[int, int]]) -> list[tuple]:
-    """Per chunk of streams ``[a, b)``: (its slice of the buffer, its offsets rebased to 0)."""
-    return [(buffer[offsets[a] : offsets[b]], offsets[a : b + 1] - offsets[a]) for a, b in bounds]
+def shared_empty(shape: tuple[int, ...], dtype: np.dtype | type, threads: int) -> np.ndarray:
+    """An uninitialised array forked workers can fill in place (anonymous shared memory if threads > 1)."""
+    nbytes = int(np.prod(shape)) * np.dtype(dtype).itemsize
+    if threads <= 1 or nbytes == 0:
+        return np.empty(shape, dtype)
+    return np.frombuffer(mmap.mmap(-1, nbytes), dtype).reshape(shape)

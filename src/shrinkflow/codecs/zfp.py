@@ -27,7 +27,7 @@ import zfpy
 
 from .base import Codec, Payload, check_view
 from .levels import check_bool_param, check_int_param, parse_float, parse_int
-from .streams import chunk_bounds, concat_buffers, join_streams, run_chunks, split_streams
+from .streams import concat_buffers, join_streams, map_ranges, shared_empty
 from .zfp_transform import coefficient_view
 
 #: zfpy's compressor ignores the scalar type when it sets a fixed rate while its decompressor applies
@@ -38,35 +38,59 @@ MAX_RATE = 32.0
 
 
 def to_planes(images: np.ndarray) -> np.ndarray:
-    """uint8 N×H×W×C → float32 N×C×H'×W' in 0..255, edge-padded to multiples of 4."""
-    _, height, width, _ = images.shape
-    planes = images.transpose(0, 3, 1, 2).astype(np.float32)
+    """uint8 N×H×W×C → C-ordered float32 N×C×H'×W' in 0..255, edge-padded to multiples of 4."""
+    n, height, width, channels = images.shape
+    if channels == 1:
+        planes = images.reshape(n, 1, height, width).astype(np.float32)
+    else:
+        planes = np.ascontiguousarray(images.transpose(0, 3, 1, 2), dtype=np.float32)
     pad = ((0, 0), (0, 0), (0, -height % 4), (0, -width % 4))
-    return np.pad(planes, pad, mode="edge") if any(p[1] for p in pad) else np.ascontiguousarray(planes)
+    return np.pad(planes, pad, mode="edge") if pad[2][1] or pad[3][1] else planes
 
 
-def _encode_chunk(planes: np.ndarray, per_stream: int, mode: dict, write_header: bool):
+def _encode_range(inputs: dict, start: int, stop: int) -> tuple[np.ndarray, np.ndarray]:
+    """Streams ``start..stop`` (each ``per_stream`` consecutive images) as (buffer, offsets)."""
+    per_stream, mode, header = inputs["per_stream"], inputs["mode"], inputs["write_header"]
+    planes = to_planes(inputs["images"][start * per_stream : stop * per_stream])
     width = planes.shape[3]
     streams = [
-        zfpy.compress_numpy(planes[j : j + per_stream].reshape(-1, width), write_header=write_header, **mode)
+        zfpy.compress_numpy(planes[j : j + per_stream].reshape(-1, width), write_header=header, **mode)
         for j in range(0, planes.shape[0], per_stream)
     ]
     return join_streams(streams)
 
 
-def _decode_chunk(
-    buffer: np.ndarray, offsets: np.ndarray, n_images: int, per_stream: int, plane_shape, mode, write_header
-):
-    out = np.empty((n_images, *plane_shape), np.float32)
-    width = plane_shape[2]
-    for i in range(offsets.size - 1):
-        data = buffer[offsets[i] : offsets[i + 1]]
-        target = out[i * per_stream : (i + 1) * per_stream].reshape(-1, width)
-        if write_header:
-            target[...] = zfpy.decompress_numpy(data.tobytes()).reshape(target.shape)
-        else:
-            zfpy._decompress(data, zfpy.type_float, list(target.shape), out=target, **mode)
-    return out
+#: images decoded per batch before the vectorized crop/scale into the pixel view
+_BATCH_IMAGES = 2048
+
+
+def _decompress_into(inputs: dict, stream: int, target: np.ndarray) -> None:
+    data = inputs["buffer"][inputs["offsets"][stream] : inputs["offsets"][stream + 1]]
+    flat = target.reshape(-1, target.shape[-1])
+    if inputs["write_header"]:
+        flat[...] = zfpy.decompress_numpy(data.tobytes()).reshape(flat.shape)
+    else:
+        zfpy._decompress(data, zfpy.type_float, list(flat.shape), out=flat, **inputs["mode"])
+
+
+def _decode_range(inputs: dict, start: int, stop: int) -> None:
+    """Decode streams ``start..stop`` into ``inputs["out"]``: raw padded planes, or the [0, 1] pixel view."""
+    per_stream, n, out = inputs["per_stream"], inputs["n_samples"], inputs["out"]
+    if not inputs["pixels"]:
+        for i in range(start, stop):
+            _decompress_into(inputs, i, out[i * per_stream : (i + 1) * per_stream])
+        return
+    height, width = out.shape[1:3]
+    step = max(1, _BATCH_IMAGES // per_stream)
+    for first in range(start, stop, step):
+        last = min(first + step, stop)
+        a, b = first * per_stream, min(last * per_stream, n)
+        local = np.empty((b - a, *inputs["plane_shape"]), np.float32)
+        for i in range(first, last):
+            _decompress_into(inputs, i, local[(i - first) * per_stream : (i - first + 1) * per_stream])
+        pixels = local[:, :, :height, :width].transpose(0, 2, 3, 1)
+        np.divide(pixels, np.float32(255), out=out[a:b])
+        np.clip(out[a:b], 0.0, 1.0, out=out[a:b])
 
 
 class _Zfp(Codec):
@@ -84,15 +108,12 @@ class _Zfp(Codec):
 
     def encode(self, images, level, params, rng, threads=1) -> Payload:
         n, height, width, channels = images.shape
-        planes = to_planes(images)
         per_stream, header = params["images_per_stream"], params["write_header"]
         mode = self.mode_arguments(level)
+        inputs = {"images": images, "per_stream": per_stream, "mode": mode, "write_header": header}
         n_streams = -(-n // per_stream)
-        tasks = [
-            (planes[a * per_stream : b * per_stream], per_stream, mode, header)
-            for a, b in chunk_bounds(n_streams, threads)
-        ]
-        streams, offsets = concat_buffers(run_chunks(_encode_chunk, tasks, threads))
+        streams, offsets = concat_buffers(map_ranges(_encode_range, n_streams, threads, inputs))
+        plane_shape = [channels, height + -height % 4, width + -width % 4]
         meta = {
             "zfp_mode": self.zfp_mode,
             "zfp_arguments": mode,
@@ -100,7 +121,7 @@ class _Zfp(Codec):
             "height": height,
             "width": width,
             "channels": channels,
-            "plane_shape": list(planes.shape[1:]),
+            "plane_shape": plane_shape,
             "images_per_stream": per_stream,
             "write_header": header,
             "storage": {
@@ -115,35 +136,33 @@ class _Zfp(Codec):
         }
         return Payload({"streams": streams, "offsets": offsets}, meta)
 
+    def _decode(self, payload: Payload, threads: int, pixels: bool) -> np.ndarray:
+        meta = payload.meta
+        n, plane_shape = meta["n_samples"], tuple(meta["plane_shape"])
+        shape = (n, meta["height"], meta["width"], meta["channels"]) if pixels else (n, *plane_shape)
+        inputs = {
+            "buffer": payload.arrays["streams"],
+            "offsets": payload.arrays["offsets"],
+            "per_stream": meta["images_per_stream"],
+            "n_samples": n,
+            "plane_shape": plane_shape,
+            "mode": meta["zfp_arguments"],
+            "write_header": meta["write_header"],
+            "pixels": pixels,
+            "out": shared_empty(shape, np.float32, threads),
+        }
+        map_ranges(_decode_range, payload.arrays["offsets"].size - 1, threads, inputs)
+        return inputs["out"]
+
     def decode_planes(self, payload: Payload, threads: int = 1) -> np.ndarray:
         """The decoded padded float32 fields as N×C×H'×W' in 0..255."""
-        meta = payload.meta
-        per_stream, n = meta["images_per_stream"], meta["n_samples"]
-        bounds = chunk_bounds(payload.arrays["offsets"].size - 1, threads)
-        parts = split_streams(payload.arrays["streams"], payload.arrays["offsets"], bounds)
-        tasks = [
-            (
-                buffer,
-                offsets,
-                min(b * per_stream, n) - a * per_stream,
-                per_stream,
-                tuple(meta["plane_shape"]),
-                meta["zfp_arguments"],
-                meta["write_header"],
-            )
-            for (buffer, offsets), (a, b) in zip(parts, bounds, strict=True)
-        ]
-        return np.concatenate(run_chunks(_decode_chunk, tasks, threads))
+        return self._decode(payload, threads, pixels=False)
 
     def decode(self, payload: Payload, view: str, threads: int = 1) -> np.ndarray:
         check_view(self, view)
-        planes = self.decode_planes(payload, threads)
-        planes /= np.float32(255)
-        if view == "coefficients":
-            return coefficient_view(planes)
-        meta = payload.meta
-        pixels = np.ascontiguousarray(planes[:, :, : meta["height"], : meta["width"]].transpose(0, 2, 3, 1))
-        return np.clip(pixels, 0.0, 1.0, out=pixels)
+        if view == "pixels":
+            return self._decode(payload, threads, pixels=True)
+        return coefficient_view(self.decode_planes(payload, threads) / np.float32(255))
 
 
 class ZfpRate(_Zfp):
