@@ -137,6 +137,17 @@ def test_bad_level_or_parameter_fails_before_encoding(data):
         compress_dataset(data, "jpeg", "50", params={"optimize": "no"})
 
 
+def test_lzma_second_opinion_can_be_skipped_or_weakened(data):
+    _, skipped = compress_dataset(data, "jpeg", "50", lzma_preset=None)
+    assert skipped["stored_bytes_lzma"] is None and skipped["bits_per_sample_lzma"] is None
+    _, fast = compress_dataset(data, "jpeg", "50", lzma_preset=0)
+    _, strong = compress_dataset(data, "jpeg", "50")
+    assert fast["lzma_preset"] == 0 and strong["lzma_preset"] == 9
+    # Per-image JPEG headers repeat: a general-purpose compressor removes much of them.
+    assert strong["stored_bytes_lzma"] <= fast["stored_bytes_lzma"] < 0.7 * strong["stored_bytes"]
+    assert skipped["stored_bytes"] == strong["stored_bytes"]
+
+
 def test_lzma_bytes_equals_one_shot_lzma_of_the_arrays_in_key_order():
     payload = Payload({"b": np.arange(1000, dtype=np.int16), "a": np.zeros(300, np.uint8)})
     blob = payload.arrays["a"].tobytes() + payload.arrays["b"].tobytes()

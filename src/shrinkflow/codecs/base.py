@@ -7,6 +7,15 @@ cost is measured, never estimated. Decoding gives one of two views for training:
 * ``pixels``: float32 N×H×W×C in [0, 1] on the original image grid ("learning from decompressed data");
 * ``coefficients``: float32 compressed-domain representation, shape chosen by the codec
   ("learning directly from compressed data").
+
+Every payload's ``meta["storage"]`` says in words what is stored and counted (headers, scales, offsets,
+pixel scale); the compress driver copies it into the sidecar. ``parse_level`` and ``params`` (with the
+codec's ``check_params``) only look at the level, parameters and image shape, so the workflow can run
+them at config-validation time.
+
+Methods (registry names): ``identity``, ``dct``, ``random_projection``, ``downsample``,
+``binary_then_resize``, ``resize_then_binary``, ``jpeg``, ``png``, ``zfp_rate``, ``zfp_precision``,
+``zfp_accuracy``, ``zfp_reversible``.
 """
 
 from __future__ import annotations

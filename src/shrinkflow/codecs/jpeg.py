@@ -31,23 +31,27 @@ from .levels import check_bool_param, check_channels, check_choice_param, check_
 from .pillow import MODES, decode_files, encode_files
 
 SUBSAMPLING = ("4:4:4", "4:2:2", "4:2:0")
+_CHUNK = 8192
 
 
 def block_dct(images: np.ndarray, block: int) -> np.ndarray:
     """Orthonormal ``block``×``block`` DCT-II of N×H×W×C float images, edge-padded to whole blocks.
 
-    Returns N×(H'/b)×(W'/b)×(b²·C) with coefficient (u, v) of channel c at index ``c·b² + b·u + v``.
+    Returns float32 N×(H'/b)×(W'/b)×(b²·C) with coefficient (u, v) of channel c at index ``c·b² + b·u + v``.
     """
     n, height, width, channels = images.shape
-    pad_h, pad_w = -height % block, -width % block
-    padded = np.pad(images, ((0, 0), (0, pad_h), (0, pad_w), (0, 0)), mode="edge")
-    hb, wb = padded.shape[1] // block, padded.shape[2] // block
-    blocks = padded.reshape(n, hb, block, wb, block, channels)
-    coefficients = scipy.fft.dctn(blocks, axes=(2, 4), norm="ortho")
-    # (n, hb, u, wb, v, c) -> (n, hb, wb, c, u, v)
-    return np.ascontiguousarray(coefficients.transpose(0, 1, 3, 5, 2, 4)).reshape(
-        n, hb, wb, channels * block * block
-    )
+    hb, wb = -(-height // block), -(-width // block)
+    out = np.empty((n, hb, wb, channels * block * block), np.float32)
+    pad = ((0, 0), (0, hb * block - height), (0, wb * block - width), (0, 0))
+    for start in range(0, n, _CHUNK):  # bounds the temporaries on large splits
+        padded = np.pad(images[start : start + _CHUNK], pad, mode="edge")
+        blocks = padded.reshape(-1, hb, block, wb, block, channels)
+        coefficients = scipy.fft.dctn(blocks, axes=(2, 4), norm="ortho")
+        # (n, hb, u, wb, v, c) -> (n, hb, wb, c, u, v)
+        out[start : start + _CHUNK] = coefficients.transpose(0, 1, 3, 5, 2, 4).reshape(
+            -1, hb, wb, out.shape[3]
+        )
+    return out
 
 
 def save_arguments(quality: int, params, channels: int) -> dict:
