@@ -50,7 +50,7 @@ class BinaryThenResize(Codec):
 
     def decode(self, payload: Payload, view: str, threads: int = 1) -> np.ndarray:
         check_view(self, view)
-        small = payload.arrays["values"].astype(np.float32) / np.float32(255)
+        small = np.divide(payload.arrays["values"], np.float32(255), dtype=np.float32)
         return small if view == "coefficients" else _upsample(small, payload.meta)
 
 

@@ -19,7 +19,7 @@ class Identity(Codec):
     def decode(self, payload: Payload, view: str, threads: int = 1) -> np.ndarray:
         check_view(self, view)
         # The raw pixels are both the image grid and the "compressed domain".
-        return payload.arrays["pixels"].astype(np.float32) / np.float32(255.0)
+        return np.divide(payload.arrays["pixels"], np.float32(255.0), dtype=np.float32)
 
     def torch_transform(self, payload_meta, view):
         return lambda x: x

@@ -48,7 +48,7 @@ class Downsample(Codec):
 
     def decode(self, payload: Payload, view: str, threads: int = 1) -> np.ndarray:
         check_view(self, view)
-        small = payload.arrays["pixels"].astype(np.float32) / np.float32(255.0)
+        small = np.divide(payload.arrays["pixels"], np.float32(255.0), dtype=np.float32)
         if view == "coefficients":
             return small
         size = (payload.meta["height"], payload.meta["width"])
