@@ -3,8 +3,8 @@
 JPEG storage comes in two conventions, recorded in the sidecar as ``storage.headers_counted``:
 
 * ``per_image`` (default, ``shared_tables: false``): every image is a complete JFIF file with its own
-  quantization and Huffman tables, about 340 bytes of a 28×28 grey file's ~500. This is what a folder of
-  JPEG files costs.
+  quantization and Huffman tables (about 290 bytes of tables in a ~510-byte 28×28 grey file at q=50).
+  This is what a folder of JPEG files costs.
 * ``tables_once_per_split`` (``shared_tables: true``): every image is an *abbreviated* JPEG stream (Pillow
   ``streamtype=2``: SOI, JFIF APP0, SOF, SOS, entropy-coded data, EOI, no tables) and the split stores one
   *tables-only* stream (``streamtype=1``) once. With ``optimize: false`` libjpeg uses the same tables for
@@ -14,8 +14,9 @@ JPEG storage comes in two conventions, recorded in the sidecar as ``storage.head
 
 Views: ``pixels`` = the decoded image in [0, 1]. ``coefficients`` = the orthonormal 8×8 block DCT-II of the
 decoded [0, 1] image per channel (in the stored colour space, L or RGB), on JPEG's own block grid with the
-image edge-padded to a multiple of 8, laid out N×(H'/8)×(W'/8)×(64·C) with index ``c·64 + 8·u + v``. For
-grey images these are JPEG's dequantized coefficients up to the decoder's rounding and clipping.
+image edge-padded to a multiple of 8 (as libjpeg pads), laid out N×(H'/8)×(W'/8)×(64·C) with index
+``c·64 + 8·u + v``. For grey images these are JPEG's dequantized coefficients divided by 255 (JPEG's FDCT is
+the orthonormal one), with DC shifted by JPEG's level shift, up to the decoder's rounding and clipping.
 """
 
 from __future__ import annotations
