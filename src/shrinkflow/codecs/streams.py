@@ -7,7 +7,8 @@ a reader needs (8 bytes per stream) and are reported separately as ``index_bytes
 (:attr:`.base.Payload.index_bytes`).
 
 Per-item codecs loop over items in Python around a C library; such loops hold the GIL, so
-:func:`map_ranges` spreads them over ``threads`` forked worker processes, one contiguous range each. Inputs
+:func:`map_ranges` spreads them over ``threads`` processes (this one plus forked workers), one contiguous
+range each. Inputs
 reach the workers by fork inheritance (no pickling of images), decoded outputs are written in place into
 anonymous shared memory (:func:`shared_empty`), and only compressed bytes travel back through pipes.
 Results are assembled in range order, so a payload does not depend on ``threads``.
@@ -62,7 +63,8 @@ def _call_inherited(fn: Callable[..., Any], start: int, stop: int) -> Any:
 
 
 def map_ranges(fn: Callable[[Any, int, int], Any], n_items: int, threads: int, inputs: Any) -> list[Any]:
-    """``[fn(inputs, a, b) for a, b in chunk_bounds(n_items, threads)]``, in forked workers if several.
+    """``[fn(inputs, a, b) for a, b in chunk_bounds(n_items, threads)]``, ranges after the first in forked
+    workers while this process runs the first one.
 
     ``fn`` must be a module-level function. Fork (not spawn) keeps worker start-up to milliseconds (a
     spawned worker would re-import torch through this package) and hands ``inputs`` over without copying.
@@ -74,9 +76,10 @@ def map_ranges(fn: Callable[[Any, int, int], Any], n_items: int, threads: int, i
     _FORK_INPUTS = inputs
     try:
         context = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(max_workers=len(bounds), mp_context=context) as pool:
-            futures = [pool.submit(_call_inherited, fn, a, b) for a, b in bounds]
-            return [f.result() for f in futures]
+        with ProcessPoolExecutor(max_workers=len(bounds) - 1, mp_context=context) as pool:
+            futures = [pool.submit(_call_inherited, fn, a, b) for a, b in bounds[1:]]
+            first = fn(inputs, *bounds[0])
+            return [first] + [f.result() for f in futures]
     finally:
         _FORK_INPUTS = None
 

@@ -48,46 +48,55 @@ def to_planes(images: np.ndarray) -> np.ndarray:
     return np.pad(planes, pad, mode="edge") if pad[2][1] or pad[3][1] else planes
 
 
+def _fields(planes: np.ndarray, per_stream: int) -> list[np.ndarray]:
+    """2-D views of N×C×H'×W' planes, one per stream: ``per_stream`` images' planes stacked by height."""
+    n, channels, height, width = planes.shape
+    whole = n // per_stream
+    fields = list(planes[: whole * per_stream].reshape(whole, per_stream * channels * height, width))
+    if whole * per_stream < n:
+        fields.append(planes[whole * per_stream :].reshape(-1, width))
+    return fields
+
+
 def _encode_range(inputs: dict, start: int, stop: int) -> tuple[np.ndarray, np.ndarray]:
     """Streams ``start..stop`` (each ``per_stream`` consecutive images) as (buffer, offsets)."""
     per_stream, mode, header = inputs["per_stream"], inputs["mode"], inputs["write_header"]
     planes = to_planes(inputs["images"][start * per_stream : stop * per_stream])
-    width = planes.shape[3]
-    streams = [
-        zfpy.compress_numpy(planes[j : j + per_stream].reshape(-1, width), write_header=header, **mode)
-        for j in range(0, planes.shape[0], per_stream)
-    ]
-    return join_streams(streams)
+    return join_streams(
+        [zfpy.compress_numpy(f, write_header=header, **mode) for f in _fields(planes, per_stream)]
+    )
 
 
 #: images decoded per batch before the vectorized crop/scale into the pixel view
 _BATCH_IMAGES = 2048
 
 
-def _decompress_into(inputs: dict, stream: int, target: np.ndarray) -> None:
-    data = inputs["buffer"][inputs["offsets"][stream] : inputs["offsets"][stream + 1]]
-    flat = target.reshape(-1, target.shape[-1])
-    if inputs["write_header"]:
-        flat[...] = zfpy.decompress_numpy(data.tobytes()).reshape(flat.shape)
-    else:
-        zfpy._decompress(data, zfpy.type_float, list(flat.shape), out=flat, **inputs["mode"])
+def _decompress_fields(inputs: dict, first_stream: int, fields: list[np.ndarray]) -> None:
+    """Decode consecutive streams from ``first_stream`` on into the 2-D float32 ``fields`` (in place)."""
+    buffer = memoryview(inputs["buffer"])
+    bounds = inputs["offsets"][first_stream : first_stream + len(fields) + 1].tolist()
+    mode = inputs["mode"]
+    for field, begin, end in zip(fields, bounds[:-1], bounds[1:], strict=True):
+        if inputs["write_header"]:
+            field[...] = zfpy.decompress_numpy(buffer[begin:end]).reshape(field.shape)
+        else:
+            zfpy._decompress(buffer[begin:end], zfpy.type_float, list(field.shape), out=field, **mode)
 
 
 def _decode_range(inputs: dict, start: int, stop: int) -> None:
     """Decode streams ``start..stop`` into ``inputs["out"]``: raw padded planes, or the [0, 1] pixel view."""
     per_stream, n, out = inputs["per_stream"], inputs["n_samples"], inputs["out"]
     if not inputs["pixels"]:
-        for i in range(start, stop):
-            _decompress_into(inputs, i, out[i * per_stream : (i + 1) * per_stream])
+        _decompress_fields(inputs, start, _fields(out[start * per_stream : stop * per_stream], per_stream))
         return
     height, width = out.shape[1:3]
     step = max(1, _BATCH_IMAGES // per_stream)
+    batch = np.empty((step * per_stream, *inputs["plane_shape"]), np.float32)  # reused: no page faults
     for first in range(start, stop, step):
         last = min(first + step, stop)
         a, b = first * per_stream, min(last * per_stream, n)
-        local = np.empty((b - a, *inputs["plane_shape"]), np.float32)
-        for i in range(first, last):
-            _decompress_into(inputs, i, local[(i - first) * per_stream : (i - first + 1) * per_stream])
+        local = batch[: b - a]
+        _decompress_fields(inputs, first, _fields(local, per_stream))
         pixels = local[:, :, :height, :width].transpose(0, 2, 3, 1)
         np.divide(pixels, np.float32(255), out=out[a:b])
         np.clip(out[a:b], 0.0, 1.0, out=out[a:b])
