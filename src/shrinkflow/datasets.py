@@ -185,6 +185,7 @@ _PICKLE_ALLOWED = {
     ("numpy._core.numeric", "_frombuffer"),
     ("numpy", "ndarray"),
     ("numpy", "dtype"),
+    ("_codecs", "encode"),  # how Python 3 writes bytes into protocol-2 pickles (str -> latin-1 bytes)
 }
 
 
