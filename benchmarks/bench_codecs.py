@@ -96,14 +96,10 @@ BARE = {
 }
 
 
-def timed(fn: Callable[[], object], repeat: int = 1) -> tuple[float, object]:
-    """Best wall time of ``repeat`` runs (the machine is shared: the minimum is the least disturbed run)."""
-    best, result = float("inf"), None
-    for _ in range(repeat):
-        start = time.perf_counter()
-        result = fn()
-        best = min(best, time.perf_counter() - start)
-    return best, result
+def timed(fn: Callable[[], object]) -> tuple[float, object]:
+    start = time.perf_counter()
+    result = fn()
+    return time.perf_counter() - start, result
 
 
 def main() -> None:
@@ -134,14 +130,18 @@ def main() -> None:
         level = codec.parse_level(LEVELS[name], images.shape[1:])
         params = codec.params({})
         rng = np.random.default_rng(0)
-        encode_s, payload = timed(
-            lambda: codec.encode(images, level, params, rng, threads=args.threads),  # noqa: B023
-            args.repeat,
-        )
-        payload.meta = {**payload.meta, "level": level, "n_samples": args.n}
-        decode_s, _ = timed(lambda: codec.decode(payload, "pixels", threads=args.threads), args.repeat)  # noqa: B023
+        # Ours and the bare loop alternate within each repeat, so that a burst of load from other users
+        # of the machine hits both sides alike; each side keeps its best run.
+        encode_s = decode_s = bare_s = float("inf")
+        for _ in range(args.repeat):
+            seconds, payload = timed(lambda: codec.encode(images, level, params, rng, threads=args.threads))  # noqa: B023
+            encode_s = min(encode_s, seconds)
+            payload.meta = {**payload.meta, "level": level, "n_samples": args.n}
+            decode_s = min(decode_s, timed(lambda: codec.decode(payload, "pixels", threads=args.threads))[0])  # noqa: B023
+            if name in BARE:
+                bare_s = min(bare_s, timed(lambda: BARE[name](images))[0])  # noqa: B023
+        bare_s = bare_s if name in BARE else float("nan")
         total = encode_s + decode_s
-        bare_s = timed(lambda: BARE[name](images), args.repeat)[0] if name in BARE else float("nan")  # noqa: B023
         print(
             f"{name:20s} {LEVELS[name]:>5s} {payload.stored_bytes / args.n:8.1f} {encode_s:7.2f} "
             f"{decode_s:7.2f} {args.n / total:9.0f} {bare_s:7.2f} {total / bare_s:6.2f}"
