@@ -227,12 +227,40 @@ def test_idx_datasets_download_verify_and_load_the_official_split(tmp_path, name
     assert sorted(f["path"] for f in meta["source_files"]) == sorted(files)
     for record in meta["source_files"]:
         assert record["sha256"] == hashlib.sha256(files[record["path"]]).hexdigest()
-    assert sorted(p.name for p in (tmp_path / "cache").iterdir()) == sorted(files)
+    assert sorted(p.name for p in (tmp_path / "cache" / name).iterdir()) == sorted(files)
 
     # offline from data_root: same arrays, nothing fetched (the URLs now point nowhere)
     offline = dataset.with_files([RemoteFile(f.name, (), f.digest, f.size_bytes) for f in dataset.files])
     out2, _ = offline.prepare(data_root=tmp_path / "mirror", download=False)
     np.testing.assert_array_equal(out2["x_train"], out["x_train"])
+
+
+def test_mnist_and_fashion_mnist_share_file_names_but_not_a_cache_folder(tmp_path):
+    mnist, files_a = tiny_idx_set(np.random.default_rng(10))
+    fashion, files_b = tiny_idx_set(np.random.default_rng(11))
+    cache = tmp_path / "downloads"
+    out_a, _ = datasets.get("mnist").with_files(publish(tmp_path / "a", files_a)).prepare(cache_dir=cache)
+    out_b, _ = (
+        datasets.get("fashion_mnist").with_files(publish(tmp_path / "b", files_b)).prepare(cache_dir=cache)
+    )
+    np.testing.assert_array_equal(out_a["y_train"], mnist["y_train"])
+    np.testing.assert_array_equal(out_b["y_train"], fashion["y_train"])
+    assert sorted(p.name for p in cache.iterdir()) == ["fashion_mnist", "mnist"]
+
+
+def test_data_root_per_dataset_folders_and_a_hint_for_a_flat_wrong_file(tmp_path):
+    _, files_a = tiny_idx_set(np.random.default_rng(12))
+    _, files_b = tiny_idx_set(np.random.default_rng(13))
+    root = tmp_path / "raw"
+    mnist = datasets.get("mnist").with_files(publish(root / "mnist", files_a))
+    fashion = datasets.get("fashion_mnist").with_files(publish(root, files_b))  # flat in data_root
+    assert mnist.prepare(data_root=root, download=False)[1]["n_train"] == 12
+    assert fashion.prepare(data_root=root, download=False)[1]["n_train"] == 12
+    # mnist's table against fashion's flat files: the flat file is used, fails, and the error says why
+    mnist_flat = datasets.get("mnist").with_files(mnist.files)
+    (root / "mnist" / "train-images-idx3-ubyte.gz").unlink()
+    with pytest.raises(DatasetError, match=r"checksum mismatch.*kept apart in .*raw/mnist"):
+        mnist_flat.prepare(data_root=root, download=False)
 
 
 def test_idx_dataset_with_wrong_image_size_is_rejected(tmp_path):

@@ -149,10 +149,24 @@ def test_data_root_is_used_offline_and_checked(server, tmp_path):
     assert len(server.requests) == before
 
 
-def test_wrong_size_is_reported_before_hashing_matters(tmp_path):
+def test_wrong_size_and_digest_are_both_reported(tmp_path):
     (tmp_path / "blob.bin").write_bytes(PAYLOAD + b"!")
-    with pytest.raises(DatasetError, match=f"expected {len(PAYLOAD)} bytes, got {len(PAYLOAD) + 1}"):
+    actual = hashlib.sha256(PAYLOAD + b"!").hexdigest()
+    with pytest.raises(DatasetError) as err:
         fetch(_remote(), data_root=tmp_path, download=False)
+    assert f"expected {len(PAYLOAD)} bytes, got {len(PAYLOAD) + 1}" in str(err.value)
+    assert f"expected sha256:{SHA256}, actual sha256:{actual}" in str(err.value)
+
+
+def test_subdir_separates_caches_and_is_searched_first_in_data_root(server, tmp_path):
+    path, _ = fetch(_remote(_url(server, "good")), cache_dir=tmp_path / "cache", subdir="ds")
+    assert path == tmp_path / "cache" / "ds" / "blob.bin"
+    root = tmp_path / "root"
+    (root / "ds").mkdir(parents=True)
+    (root / "ds" / "blob.bin").write_bytes(PAYLOAD)
+    (root / "blob.bin").write_bytes(b"another dataset's file of the same name")
+    path, _ = fetch(_remote(), data_root=root, download=False, subdir="ds")
+    assert path == root / "ds" / "blob.bin"
 
 
 def test_missing_file_without_download_names_file_and_folders(tmp_path):

@@ -322,14 +322,20 @@ class Dataset:
     ) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
         """Fetch and verify the raw files, load them, and describe the result for the sidecar.
 
-        Files come from ``data_root`` if it holds them, else from ``cache_dir`` (default: ``data_root`` if
-        given, else ``results/downloads``), else are downloaded there if ``download`` is true.
+        Files come from ``data_root/<name>/`` or ``data_root/`` if it holds them, else from
+        ``cache_dir/<name>/`` (``cache_dir`` defaults to ``data_root`` if given, else ``results/downloads``),
+        else are downloaded there if ``download`` is true. ``<name>`` is this dataset's registry name.
         """
         paths: dict[str, Path] = {}
         sources = []
         for remote in self.files:
             path, sha256 = fetch(
-                remote, data_root=data_root, cache_dir=cache_dir, download=download, timeout_s=timeout_s
+                remote,
+                data_root=data_root,
+                cache_dir=cache_dir,
+                download=download,
+                timeout_s=timeout_s,
+                subdir=self.name,
             )
             paths[remote.name] = path
             sources.append(

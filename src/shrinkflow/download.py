@@ -4,11 +4,15 @@ A :class:`RemoteFile` is one row of a dataset's file table: its canonical name, 
 from (tried in order), a pinned digest (``"sha256:<hex>"`` or ``"md5:<hex>"``) and, where published, its
 size in bytes. :func:`fetch` resolves one row to a verified local path:
 
-1. ``data_root/<name>`` if ``data_root`` is given and holds the file (offline clusters);
-2. ``cache_dir/<name>`` if an earlier run downloaded it;
+1. ``data_root/<subdir>/<name>`` or ``data_root/<name>`` if ``data_root`` is given and holds the file
+   (offline clusters);
+2. ``cache_dir/<subdir>/<name>`` if an earlier run downloaded it;
 3. otherwise, if ``download`` is true, each URL in turn: the bytes stream into a temporary file in
-   ``cache_dir`` while being hashed, and only a complete file with the right size and digest is moved onto
-   ``cache_dir/<name>`` with ``os.replace``. Any failure deletes the temporary file.
+   ``cache_dir/<subdir>`` while being hashed, and only a complete file with the right size and digest is
+   moved onto ``cache_dir/<subdir>/<name>`` with ``os.replace``. Any failure deletes the temporary file.
+
+``subdir`` is the dataset's name: MNIST and Fashion-MNIST publish files under the same names, so each
+dataset keeps its own cache folder.
 
 A checksum mismatch, a failed download or a missing file raises :class:`DatasetError` naming the file, the
 URL or folder, and for mismatches the expected and the actual digest. A file found locally that does not
@@ -101,14 +105,18 @@ def _hash_file(path: Path, algorithm: str | None) -> _Hashes:
 
 
 def _check(remote: RemoteFile, hashes: _Hashes, where: str) -> str | None:
-    """The reason ``hashes`` do not match ``remote``'s pinned size/digest, or None if they match."""
+    """The reasons ``hashes`` do not match ``remote``'s pinned size/digest, or None if they match."""
+    problems = []
     if remote.size_bytes is not None and hashes.nbytes != remote.size_bytes:
-        return f"{where}: expected {remote.size_bytes} bytes, got {hashes.nbytes}"
+        problems.append(f"expected {remote.size_bytes} bytes, got {hashes.nbytes}")
     if remote.digest is not None:
         algorithm, expected = parse_digest(remote.digest)
         actual = hashes.pinned.hexdigest()
         if actual != expected:
-            return f"{where}: checksum mismatch, expected {algorithm}:{expected}, actual {algorithm}:{actual}"
+            problems.append(
+                f"checksum mismatch, expected {algorithm}:{expected}, actual {algorithm}:{actual}"
+            )
+    return f"{where}: {'; '.join(problems)}" if problems else None
     return None
 
 
@@ -164,21 +172,32 @@ def fetch(
     cache_dir: str | os.PathLike | None = None,
     download: bool = True,
     timeout_s: float = DEFAULT_TIMEOUT_S,
+    subdir: str = "",
 ) -> tuple[Path, str]:
     """Resolve ``remote`` to a verified local file; return (path, sha256 hex digest).
 
-    ``cache_dir`` defaults to ``data_root`` if given, else ``results/downloads``. ``timeout_s`` bounds
-    every blocking socket operation of a download (connect and each read).
+    ``cache_dir`` defaults to ``data_root`` if given, else ``results/downloads``; downloads land in
+    ``cache_dir/subdir``. ``timeout_s`` bounds every blocking socket operation of a download (connect and
+    each read). The first existing candidate is used and must verify: a wrong file is an error, not
+    something to skip silently.
     """
     data_root = Path(data_root) if data_root else None
-    cache = Path(cache_dir) if cache_dir else (data_root or DEFAULT_CACHE_DIR)
-    searched = _unique([data_root, cache])
+    cache = (Path(cache_dir) if cache_dir else (data_root or DEFAULT_CACHE_DIR)) / subdir
+    searched = _unique([data_root / subdir if data_root else None, data_root, cache])
     for folder in searched:
         candidate = folder / remote.name
         if candidate.is_file():
-            return candidate, verify_file(candidate, remote)
+            try:
+                return candidate, verify_file(candidate, remote)
+            except DatasetError as err:
+                if subdir and data_root and folder == data_root:
+                    raise DatasetError(
+                        f"{err} (datasets that share file names, like mnist and fashion_mnist, "
+                        f"are kept apart in {data_root / subdir})"
+                    ) from None
+                raise
 
-    folders = " and ".join(str(f) for f in searched)
+    folders = ", ".join(str(f) for f in searched)
     if not download:
         raise DatasetError(
             f"{remote.name}: not found in {folders} and downloads are disabled; put the file there "
