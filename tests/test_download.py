@@ -202,3 +202,21 @@ def test_bytes_beyond_the_pinned_size_abort_the_download(server, tmp_path):
     with pytest.raises(DatasetError, match="more than the expected 10 bytes"):
         fetch(_remote(_url(server, "good"), size=10, digest=None), cache_dir=tmp_path)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_command_line_fetches_a_datasets_files_into_its_folder(server, tmp_path, monkeypatch, capsys):
+    from shrinkflow import datasets
+    from shrinkflow.download import main
+
+    dataset = datasets.get("cifar10").with_files([_remote(_url(server, "good"))])
+    monkeypatch.setitem(datasets._REGISTRY, "cifar10", dataset)
+    assert main(["cifar10", "mnist5k", "--dest", str(tmp_path), "--timeout-s", "5"]) == 0
+    assert (tmp_path / "cifar10" / "blob.bin").read_bytes() == PAYLOAD
+    out = capsys.readouterr().out
+    assert f"cifar10: {tmp_path / 'cifar10' / 'blob.bin'} sha256:{SHA256}" in out
+    assert "mnist5k: nothing to download" in out
+    monkeypatch.setitem(datasets._REGISTRY, "cifar10", datasets.get("cifar10").with_files([_remote()]))
+    assert main(["cifar10", "--dest", str(tmp_path / "none")]) == 1
+    assert "blob.bin: not found in" in (err := capsys.readouterr().err) and "no download URL" in err
+    with pytest.raises(SystemExit):
+        main(["imagenet"])

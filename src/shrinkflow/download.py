@@ -25,6 +25,7 @@ import hashlib
 import http.client
 import logging
 import os
+import sys
 import tempfile
 import urllib.error
 import urllib.request
@@ -238,3 +239,39 @@ def _unique(folders: Iterable[Path | None]) -> list[Path]:
         if folder is not None and folder not in out:
             out.append(folder)
     return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m shrinkflow.download DATASET ... --dest DIR``: fetch and verify raw files only.
+
+    For offline clusters: run it where there is network, copy ``DIR`` over, and point ``data.root`` at it
+    (files land in ``DIR/<dataset>/``, the layout ``data_root`` is searched in).
+    """
+    import argparse
+
+    from . import datasets
+
+    parser = argparse.ArgumentParser(prog="python -m shrinkflow.download", description=main.__doc__)
+    parser.add_argument("datasets", nargs="+", choices=datasets.names(), metavar="DATASET")
+    parser.add_argument("--dest", default=str(DEFAULT_CACHE_DIR), help="folder to download into")
+    parser.add_argument("--timeout-s", type=float, default=DEFAULT_TIMEOUT_S)
+    args = parser.parse_args(argv)
+    for name in args.datasets:
+        files = datasets.get(name).files
+        if not files:
+            print(f"{name}: nothing to download (ships with its Python package)")
+        for remote in files:
+            try:
+                path, sha256 = fetch(remote, cache_dir=args.dest, timeout_s=args.timeout_s, subdir=name)
+            except DatasetError as err:
+                print(f"error: {err}", file=sys.stderr)
+                return 1
+            print(f"{name}: {path} sha256:{sha256}")
+    return 0
+
+
+if __name__ == "__main__":
+    # run the package's copy of this module, so errors and tables share one DatasetError / RemoteFile
+    from shrinkflow.download import main as _main
+
+    raise SystemExit(_main())
