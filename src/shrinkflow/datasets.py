@@ -161,12 +161,8 @@ def _parse_idx(fh: IO[bytes], label: str, max_bytes: int) -> np.ndarray:
         raise DatasetError(f"{label}: IDX payload truncated: {got} of {nbytes} bytes for shape {shape}")
     if fh.read(1):
         raise DatasetError(f"{label}: trailing bytes after the {nbytes}-byte IDX payload of shape {shape}")
-    # one extra copy, only for multi-byte types (MNIST-style uint8 files are returned as read)
-    return (
-        out.astype(dtype.newbyteorder("="))
-        if dtype.itemsize > 1
-        else out.view(np.uint8 if code == 0x08 else np.int8)
-    )
+    # one extra copy, only for multi-byte types (single-byte arrays, like MNIST's, are returned as read)
+    return out.astype(dtype.newbyteorder("=")) if dtype.itemsize > 1 else out
 
 
 # ---------------------------------------------------------------------------------------------------------
