@@ -16,12 +16,12 @@ WORKFLOW_FILES = ["Snakefile", "workflow", "scripts", "envs", "src", "profiles"]
 
 
 def tiny_config(**overrides) -> dict:
-    """A study small enough for tests: mnist5k, two methods, one seed, one epoch."""
+    """A study small enough for tests: mnist5k, two methods, one seed, two short epochs."""
     config = {
         "datasets": {"mnist5k": {"identity": ["full"], "downsample": [7, 14]}},
         "models": ["cnn1d_paper"],
         "seeds": [0],
-        "train": {"epochs": 1, "batch_size": 256},
+        "train": {"epochs": 2, "batch_size": 64},
         "threads": {"compress": 1, "train": 1},
         "default_view": "coefficients",
     }
