@@ -44,6 +44,15 @@ EXPANDED_LISTS = ("per_class_accuracy",)
 #: sidecar keys renamed in the runs table because the run's metrics use the same name for something else
 SIDECAR_RENAMES = {"seed": "codec_seed"}
 
+#: which runs belong to each study of the published-results file (methods of its tables)
+STUDY_METHODS = {
+    "less_is_more": ("identity", "dct", "random_projection", "downsample", "binary_then_resize",
+                     "resize_then_binary"),
+    "adaptcompression": ("identity", "dct", "adaptive"),
+    "correctness_preserving": ("identity", "jpeg", "zfp_rate", "zfp_precision", "zfp_accuracy", "png",
+                               "zfp_reversible"),
+}  # fmt: skip
+
 _SEGMENT = r"[^/]+"
 _PATTERNS = {
     "compressed": re.compile(

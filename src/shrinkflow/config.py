@@ -46,6 +46,9 @@ def check_study(config: Mapping[str, Any]) -> None:
                     codec.parse_level(level_key(level), image_shape)
                 except (codecs.LevelError, ConfigError) as err:
                     problems.append(f"datasets.{dataset}.{method}: {err}")
+    problems += _check_reference(config)
+    problems += _check_adaptive(config)
+    problems += _check_robustness(config)
     for method, params in (config.get("codecs") or {}).items():
         try:
             codecs.get(method).params(params)
@@ -53,3 +56,54 @@ def check_study(config: Mapping[str, Any]) -> None:
             problems.append(f"codecs.{method}: {err}")
     if problems:
         raise ConfigError("invalid config:\n  - " + "\n  - ".join(problems))
+
+
+def _view(config: Mapping[str, Any], method: str) -> str:
+    return ((config.get("codecs") or {}).get(method) or {}).get("view", config.get("default_view", "pixels"))
+
+
+def _check_reference(config: Mapping[str, Any]) -> list[str]:
+    """The reference model (identity) reads raw images: analyses feed it raw pixels."""
+    view = _view(config, "identity")
+    if view != "pixels":
+        return [
+            f"codecs.identity.view: the reference model must train on raw pixels (the analyses feed it raw "
+            f"images), got {view!r}; allowed: 'pixels'"
+        ]
+    return []
+
+
+def _check_adaptive(config: Mapping[str, Any]) -> list[str]:
+    from .adaptive import AdaptiveConfig  # imports torch; only needed when adaptive runs are configured
+
+    adaptive = config.get("adaptive") or {}
+    if not adaptive.get("datasets"):
+        return []
+    problems: list[str] = []
+    stored_k = adaptive.get("stored_k", 16)
+    for dataset in adaptive["datasets"]:
+        try:
+            codecs.get("dct").parse_level(str(stored_k), datasets.get(dataset).image_shape)
+        except (codecs.LevelError, datasets.DatasetError) as err:
+            problems.append(f"adaptive.stored_k for {dataset}: {err}")
+    if not adaptive.get("presets"):
+        problems.append("adaptive.presets: adaptive.datasets is set but no preset is defined")
+    for name, preset in (adaptive.get("presets") or {}).items():
+        try:
+            AdaptiveConfig(**preset).validate(stored_k)
+        except (TypeError, ValueError) as err:
+            problems.append(f"adaptive.presets.{name}: {err}")
+    return problems
+
+
+def _check_robustness(config: Mapping[str, Any]) -> list[str]:
+    robustness = (config.get("analysis") or {}).get("robustness") or {}
+    problems = []
+    for key in ("plain_model", "bn_model"):
+        model = robustness.get(key)
+        if model is not None and model not in robustness.get("models", [model]):
+            problems.append(
+                f"analysis.robustness.{key}: {model!r} is not among analysis.robustness.models "
+                f"{robustness.get('models')}; add it there"
+            )
+    return problems

@@ -1,6 +1,7 @@
 # Python only: config validation, the study grid, input functions and wildcard constraints.
 # This is the one place that expands the grid (dataset x method x level x model x seed).
 
+import copy
 import sys
 from pathlib import Path
 
@@ -13,6 +14,12 @@ sys.path.insert(0, str(Path(workflow.basedir) / "src"))
 
 from shrinkflow import codecs, datasets, models  # noqa: E402
 from shrinkflow.config import ConfigError, check_study, level_key  # noqa: E402
+
+# A --configfile is a complete study (the presets are): it replaces config.yaml instead of being merged
+# into it, which would silently add the default grid to a preset's. --config KEY=VALUE still overrides keys.
+if workflow.overwrite_configfiles:
+    config.clear()
+    config.update(copy.deepcopy(workflow.config_settings.overwrite_config))
 
 validate(config, schema="../schemas/config.schema.yaml")
 try:
@@ -55,17 +62,118 @@ def run_dir(dataset, method, level, model, seed):
     return f"results/runs/{dataset}/{method}/{level}/{model}/seed{seed}"
 
 
-def run_targets(filename="metrics.json"):
+def grid_runs():
+    """(dataset, method, level, model, seed) of every run of the study grid."""
     return [
-        f"{run_dir(dataset, method, level, model, seed)}/{filename}"
+        (dataset, method, level, model, seed)
         for dataset, method, level in study_grid()
         for model in config["models"]
         for seed in config["seeds"]
     ]
 
 
+def run_targets(filename="metrics.json"):
+    return [f"{run_dir(*run)}/{filename}" for run in grid_runs()]
+
+
+def adaptive_models():
+    return config["adaptive"].get("models") or config["models"]
+
+
+def adaptive_runs():
+    """(dataset, "adaptive", preset, model, seed) of every AdaptCompression run."""
+    return [
+        (dataset, "adaptive", preset, model, seed)
+        for dataset in config["adaptive"]["datasets"]
+        for preset in config["adaptive"]["presets"]
+        for model in adaptive_models()
+        for seed in config["seeds"]
+    ]
+
+
+def adaptive_targets(filename="metrics.json"):
+    return [f"{run_dir(*run)}/{filename}" for run in adaptive_runs()]
+
+
+def robustness_grid():
+    """dataset -> [(method, level)] of the test sets the robustness analysis evaluates reference models on."""
+    methods = config["analysis"]["robustness"]["methods"]
+    out = {}
+    for dataset, method, level in study_grid():
+        if method in methods:
+            out.setdefault(dataset, []).append((method, level))
+    return out if config["analysis"]["robustness"]["models"] else {}
+
+
+def robustness_targets():
+    return [
+        f"results/robustness/{dataset}/{model}/seed{seed}.csv"
+        for dataset in robustness_grid()
+        for model in config["analysis"]["robustness"]["models"]
+        for seed in config["seeds"]
+    ]
+
+
+def analysis_targets(analyses=None):
+    """Per-run analysis JSONs of every grid run except the references themselves."""
+    analyses = config["analysis"]["enabled"] if analyses is None else analyses
+    return [
+        f"results/analysis/{dataset}/{method}/{level}/{model}/seed{seed}/{analysis}.json"
+        for dataset, method, level, model, seed in grid_runs()
+        if method != "identity"
+        for analysis in analyses
+        if analysis in config["analysis"]["enabled"]
+    ]
+
+
+def table_targets():
+    tables = ["runs", "summary", "storage_at_epsilon"]
+    if robustness_targets():
+        tables += ["robustness", "batchnorm_amplification"]
+    tables += [f"reproduction_{study}" for study in config["reproduction"]["studies"]]
+    return [f"results/tables/{name}.csv" for name in tables]
+
+
+def figure_names():
+    names = ["accuracy_vs_bits", "training_curves", "per_class_heatmap", "runtime"]
+    if adaptive_runs():
+        names.append("adaptive_fractions")
+    if "attributions" in config["analysis"]["enabled"] and analysis_targets(["attributions"]):
+        names.append("attribution_overlays")
+    if robustness_targets():
+        names.append("robustness")
+    if "boundaries" in config["analysis"]["enabled"] and analysis_targets(["boundaries"]):
+        names.append("boundary_ratios")
+    return names
+
+
+def figure_targets():
+    return [f"results/figures/{name}.png" for name in figure_names()]
+
+
 def all_targets():
-    return compressed_targets() + run_targets()
+    return table_targets() + figure_targets()
+
+
+def benchmark_targets():
+    """Benchmark files of every job of the study (the runtime figure and table read them)."""
+    compress = [f"results/benchmarks/compress/{d}/{m}/{lv}.tsv" for d, m, lv in study_grid()]
+    train = [
+        f"results/benchmarks/train/{d}/{m}/{lv}/{mo}/seed{s}.tsv"
+        for d, m, lv, mo, s in grid_runs()
+    ]
+    adaptive = [
+        f"results/benchmarks/train_adaptive/{d}/{p}/{mo}/seed{s}.tsv"
+        for d, _, p, mo, s in adaptive_runs()
+    ]
+    analyses = [
+        f"results/benchmarks/analyze_{p.split('/')[-1][:-5]}/{'/'.join(p.split('/')[2:-1])}.tsv"
+        for p in analysis_targets()
+    ]
+    prepare = sorted({f"results/benchmarks/prepare_dataset/{d}.tsv" for d, _, _ in study_grid()})
+    robustness = [p.replace("results/robustness/", "results/benchmarks/analyze_robustness/", 1)
+                  .replace(".csv", ".tsv") for p in robustness_targets()]
+    return prepare + compress + train + adaptive + analyses + robustness
 
 
 def get_codec_params(wildcards):
@@ -91,4 +199,26 @@ def get_train_runtime(wildcards):
 
 
 def get_gpu(wildcards):
+    """One GPU for training and analysis jobs when config asks for CUDA (profiles map it to --gpus)."""
     return 1 if config["train"]["device"] == "cuda" else 0
+
+
+def get_adaptive_preset(wildcards):
+    return config["adaptive"]["presets"][wildcards.preset]
+
+
+def reference_dir(wildcards):
+    """The run this run is compared with: same dataset, model and seed, trained on identity data."""
+    return run_dir(wildcards.dataset, "identity", "full", wildcards.model, wildcards.seed)
+
+
+def robustness_inputs(suffix):
+    """Compressed test sets (``suffix`` .npz or .json) the robustness analysis of a dataset reads."""
+
+    def inputs(wildcards):
+        return [
+            f"results/compressed/{wildcards.dataset}/{method}/{level}{suffix}"
+            for method, level in robustness_grid()[wildcards.dataset]
+        ]
+
+    return inputs

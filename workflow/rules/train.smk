@@ -22,3 +22,29 @@ rule train:
         "../../envs/shrinkflow.yaml"
     script:
         "../../scripts/train.py"
+
+
+rule train_adaptive:
+    input:
+        npz=f"results/compressed/{{dataset}}/dct/{config['adaptive']['stored_k']}.npz",
+        sidecar=f"results/compressed/{{dataset}}/dct/{config['adaptive']['stored_k']}.json",
+    output:
+        model="results/runs/{dataset}/adaptive/{preset}/{model}/seed{seed}/model.pt",
+        metrics="results/runs/{dataset}/adaptive/{preset}/{model}/seed{seed}/metrics.json",
+        history="results/runs/{dataset}/adaptive/{preset}/{model}/seed{seed}/history.csv",
+    params:
+        adaptive=get_adaptive_preset,
+        train=config["train"],
+    log:
+        "logs/train_adaptive/{dataset}/{preset}/{model}/seed{seed}.log",
+    benchmark:
+        "results/benchmarks/train_adaptive/{dataset}/{preset}/{model}/seed{seed}.tsv"
+    threads: config["threads"]["train"]
+    resources:
+        mem_mb=get_mem_mb("train_adaptive"),
+        runtime=get_train_runtime,
+        gpu=get_gpu,
+    conda:
+        "../../envs/shrinkflow.yaml"
+    script:
+        "../../scripts/train_adaptive.py"

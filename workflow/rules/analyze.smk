@@ -1,0 +1,139 @@
+# Correctness and robustness analyses. Each per-run analysis is its own rule and file, so adding one
+# reruns nothing else; every run is compared with its reference (identity data, same model and seed),
+# which the DAG builds when it is missing.
+
+
+def analysis_inputs(wildcards):
+    reference = reference_dir(wildcards)
+    run = run_dir(wildcards.dataset, wildcards.method, wildcards.level, wildcards.model, wildcards.seed)
+    return {
+        "data": f"results/data/{wildcards.dataset}.npz",
+        "npz": f"results/compressed/{wildcards.dataset}/{wildcards.method}/{wildcards.level}.npz",
+        "sidecar": f"results/compressed/{wildcards.dataset}/{wildcards.method}/{wildcards.level}.json",
+        "model": f"{run}/model.pt",
+        "metrics": f"{run}/metrics.json",
+        "reference_model": f"{reference}/model.pt",
+        "reference_metrics": f"{reference}/metrics.json",
+    }
+
+
+ANALYSIS_PREFIX = "results/analysis/{dataset}/{method}/{level}/{model}/seed{seed}"
+BENCHMARK_SUFFIX = "{dataset}/{method}/{level}/{model}/seed{seed}.tsv"
+
+
+rule analyze_output:
+    input:
+        unpack(analysis_inputs),
+    output:
+        json=f"{ANALYSIS_PREFIX}/output.json",
+        npz=f"{ANALYSIS_PREFIX}/output.npz",
+    params:
+        settings=config["analysis"]["output"],
+        view=get_view,
+    log:
+        "logs/analyze_output/" + BENCHMARK_SUFFIX.replace(".tsv", ".log"),
+    benchmark:
+        "results/benchmarks/analyze_output/" + BENCHMARK_SUFFIX
+    threads: 1
+    resources:
+        mem_mb=get_mem_mb("analyze_output"),
+        runtime=20,
+    conda:
+        "../../envs/shrinkflow.yaml"
+    script:
+        "../../scripts/analyze.py"
+
+
+rule analyze_features:
+    input:
+        unpack(analysis_inputs),
+    output:
+        json=f"{ANALYSIS_PREFIX}/features.json",
+        npz=f"{ANALYSIS_PREFIX}/features.npz",
+    params:
+        settings=config["analysis"]["features"],
+        view=get_view,
+    log:
+        "logs/analyze_features/" + BENCHMARK_SUFFIX.replace(".tsv", ".log"),
+    benchmark:
+        "results/benchmarks/analyze_features/" + BENCHMARK_SUFFIX
+    threads: 1
+    resources:
+        mem_mb=get_mem_mb("analyze_features"),
+        runtime=20,
+    conda:
+        "../../envs/shrinkflow.yaml"
+    script:
+        "../../scripts/analyze.py"
+
+
+rule analyze_attributions:
+    input:
+        unpack(analysis_inputs),
+    output:
+        json=f"{ANALYSIS_PREFIX}/attributions.json",
+        npz=f"{ANALYSIS_PREFIX}/attributions.npz",
+    params:
+        settings=config["analysis"]["attributions"],
+        view=get_view,
+    log:
+        "logs/analyze_attributions/" + BENCHMARK_SUFFIX.replace(".tsv", ".log"),
+    benchmark:
+        "results/benchmarks/analyze_attributions/" + BENCHMARK_SUFFIX
+    threads: 1
+    resources:
+        mem_mb=get_mem_mb("analyze_attributions"),
+        runtime=60,
+        gpu=get_gpu,
+    conda:
+        "../../envs/shrinkflow.yaml"
+    script:
+        "../../scripts/analyze.py"
+
+
+rule analyze_boundaries:
+    input:
+        unpack(analysis_inputs),
+    output:
+        json=f"{ANALYSIS_PREFIX}/boundaries.json",
+        npz=f"{ANALYSIS_PREFIX}/boundaries.npz",
+    params:
+        settings=config["analysis"]["boundaries"],
+        view=get_view,
+    log:
+        "logs/analyze_boundaries/" + BENCHMARK_SUFFIX.replace(".tsv", ".log"),
+    benchmark:
+        "results/benchmarks/analyze_boundaries/" + BENCHMARK_SUFFIX
+    threads: 1
+    resources:
+        mem_mb=get_mem_mb("analyze_boundaries"),
+        runtime=60,
+        gpu=get_gpu,
+    conda:
+        "../../envs/shrinkflow.yaml"
+    script:
+        "../../scripts/analyze.py"
+
+
+rule analyze_robustness:
+    input:
+        data="results/data/{dataset}.npz",
+        reference_model="results/runs/{dataset}/identity/full/{model}/seed{seed}/model.pt",
+        reference_metrics="results/runs/{dataset}/identity/full/{model}/seed{seed}/metrics.json",
+        test_sets=robustness_inputs(".npz"),
+        test_sidecars=robustness_inputs(".json"),
+    output:
+        csv="results/robustness/{dataset}/{model}/seed{seed}.csv",
+    log:
+        "logs/analyze_robustness/{dataset}/{model}/seed{seed}.log",
+    benchmark:
+        "results/benchmarks/analyze_robustness/{dataset}/{model}/seed{seed}.tsv"
+    threads: 1
+    resources:
+        mem_mb=get_mem_mb("analyze_robustness"),
+        runtime=30,
+        gpu=get_gpu,
+    conda:
+        "../../envs/shrinkflow.yaml"
+    script:
+        "../../scripts/analyze_robustness.py"
