@@ -31,7 +31,7 @@ elif name == "per_class_heatmap":
     names = [json.loads(Path(p).read_text()).get("class_names") for p in inp.data_sidecars]
     written = plots.plot_per_class_heatmap(runs, png, class_names=names[0] if len(names) == 1 else None)
 elif name == "attribution_overlays":
-    examples, data_paths = [], {Path(p).stem: p for p in inp.data}
+    examples, used, data_paths = [], set(), {Path(p).stem: p for p in inp.data}
     for json_path, npz_path in zip(inp.json, inp.npz, strict=True):
         record = artifacts.read_json(json_path)
         data = artifacts.load_npz(data_paths[record["dataset"]])
@@ -42,9 +42,11 @@ elif name == "attribution_overlays":
             log.warning("%s: no attribution was possible; left out of the figure", json_path)
             continue
         for example in plots.attribution_examples(arrays, data["x_test"], method=method, n=1):
-            label = f"{record['method']} {record['level']} ({method.replace('_', ' ')}): {example.label}"
+            label = f"{record['method']} {record['level']}\n{method.replace('_', ' ')}, {example.label}"
             examples.append(example.__class__(**{**example.__dict__, "label": label}))
-    written = plots.plot_attribution_overlays(examples, png, method="attribution")
+            used.add(method)
+    title_method = used.pop().replace("_", " ") if len(used) == 1 else "per-row"
+    written = plots.plot_attribution_overlays(examples, png, method=title_method)
 elif name == "robustness":
     written = plots.plot_robustness(pd.read_csv(inp.table, dtype={"level": str}), png)
 elif name == "boundary_ratios":

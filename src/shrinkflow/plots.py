@@ -122,12 +122,40 @@ def _missing(df: pd.DataFrame | None, columns: Sequence[str]) -> list[str]:
     return [c for c in columns if c not in df.columns]
 
 
+#: colour family per method: variants of one family share a colour and differ by marker and line style
+METHOD_FAMILIES = {
+    "identity": "lossless", "png": "lossless", "zfp_reversible": "lossless",
+    "dct": "dct", "adaptive": "adaptive", "random_projection": "random_projection",
+    "downsample": "downsample", "binary_then_resize": "binary", "resize_then_binary": "binary",
+    "jpeg": "jpeg", "zfp_rate": "zfp", "zfp_precision": "zfp", "zfp_accuracy": "zfp",
+}  # fmt: skip
+LINESTYLES = ("-", "--", ":", "-.")
+
+
 def method_style(methods: Sequence[str]) -> dict[str, dict[str, Any]]:
-    """Colour and marker per method (sorted names → colorblind palette, markers cycle separately so that
-    more than ten methods stay distinguishable)."""
+    """Colour, marker and line style per method.
+
+    Methods of one family (lossless controls, binary orders, zfp modes) share a colour from the colorblind
+    palette and differ by marker and line style, so thirteen methods stay apart with ten safe colours.
+    Unknown methods get their own family.
+    """
     names = sorted({str(m) for m in methods})
+    families = sorted({METHOD_FAMILIES.get(m, m) for m in names})
     palette = sns.color_palette("colorblind", 10)
-    return {m: {"color": palette[i % 10], "marker": MARKERS[i % len(MARKERS)]} for i, m in enumerate(names)}
+    colour = {f: palette[i % 10] for i, f in enumerate(families)}
+    if "lossless" in colour:
+        colour["lossless"] = (0.35, 0.35, 0.35)
+    seen: dict[str, int] = {}
+    styles = {}
+    for i, m in enumerate(names):
+        family = METHOD_FAMILIES.get(m, m)
+        k = seen[family] = seen.get(family, -1) + 1
+        styles[m] = {
+            "color": colour[family],
+            "marker": MARKERS[i % len(MARKERS)],
+            "linestyle": LINESTYLES[k % len(LINESTYLES)],
+        }
+    return styles
 
 
 def _level_order(levels: Sequence[Any]) -> list[str]:
@@ -234,7 +262,7 @@ def plot_accuracy_vs_bits(
                 st = styles[method]
                 ax.errorbar(
                     x, y, yerr=err, color=st["color"], marker=st["marker"], ms=5, lw=1.5, capsize=2.5,
-                    label=method, zorder=3,
+                    ls=st["linestyle"], label=method, zorder=3,
                 )  # fmt: skip
                 if len(x) > 1 and has_ci.all():
                     ax.fill_between(x, lo, hi, color=st["color"], alpha=0.15, lw=0, zorder=2)
@@ -242,7 +270,7 @@ def plot_accuracy_vs_bits(
             front = pareto_front(px, py)
             order = np.argsort(px[front], kind="stable")
             ax.plot(
-                px[front][order], py[front][order], color="black", ls="--", lw=1, drawstyle="steps-post",
+                px[front][order], py[front][order], color="black", ls=(0, (1, 1)), lw=1.2, drawstyle="steps-post",
                 zorder=4, label="_front",
             )  # fmt: skip
             ax.scatter(
@@ -253,15 +281,18 @@ def plot_accuracy_vs_bits(
             ax.yaxis.set_major_formatter(
                 _PERCENT if py.max() <= 1.0 else FuncFormatter(lambda v, _: f"{v:g}")
             )
+            if py.max() <= 1.0:  # a CI of a fraction may reach past 100% with few seeds; show the range
+                ax.set_ylim(max(ax.get_ylim()[0], -0.02), min(ax.get_ylim()[1], 1.02))
             ax.set_xlabel(cost_label)
             ax.set_ylabel(metric_label)
             if facets:
                 ax.set_title(_facet_label(facets, keys))
         handles = [
-            Line2D([], [], color=s["color"], marker=s["marker"], lw=1.5, label=m) for m, s in styles.items()
+            Line2D([], [], color=s["color"], marker=s["marker"], ls=s["linestyle"], lw=1.5, label=m)
+            for m, s in styles.items()
         ]
         handles.append(
-            Line2D([], [], color="black", ls="--", marker="o", mfc="none", ms=9, label="Pareto front")
+            Line2D([], [], color="black", ls=(0, (1, 1)), marker="o", mfc="none", ms=9, label="Pareto front")
         )
         fig.legend(handles=handles, loc="outside right upper", title="method", frameon=False)
         fig.suptitle("Accuracy against storage (mean over seeds, 95% CI)")
