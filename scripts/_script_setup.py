@@ -20,7 +20,10 @@ def setup(smk) -> logging.Logger:
     handle = open(smk.log[0], "w", buffering=1)  # noqa: SIM115 - lives as long as the job
     sys.stderr = handle
     logging.basicConfig(
-        stream=handle, level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s", force=True
+        stream=handle,
+        level=logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        force=True,
     )
     log = logging.getLogger(f"shrinkflow.{smk.rule}")
     log.info("wildcards: %s", dict(smk.wildcards.items()))

@@ -1,4 +1,4 @@
-"""Rules analyze_{output,features,attributions,boundaries}: one run vs its reference -> {analysis}.json + .npz.
+"""Rules analyze_{output,features,attributions,boundaries}: a run vs its reference -> {analysis}.json/.npz.
 
 The rule name picks the analysis; the JSON holds the summary values (and the run's identity), the .npz the
 per-image arrays (predictions, similarities, distances) for later figures.
@@ -33,20 +33,30 @@ torch.set_num_threads(smk.threads)
 
 t0 = time.perf_counter()
 pair = load_pair(inp.data, inp.npz, inp.sidecar, inp.model, inp.reference_model, wc.model, smk.params.view)
-log.info("%s: %s %s %s seed %s (view %s), %d test images", analysis, wc.method, wc.level, wc.model, wc.seed,
-         pair.view, pair.labels.size)
+log.info(
+    "%s: %s %s %s seed %s (view %s), %d test images",
+    analysis,
+    wc.method,
+    wc.level,
+    wc.model,
+    wc.seed,
+    pair.view,
+    pair.labels.size,
+)
 
 if analysis == "output":
     kind = settings["distance"]
     distance = class_distance_matrix(
         kind, pair.num_classes, within=settings["two_level_within"], across=settings["two_level_across"]
     )
-    result = output_analysis(predict(pair.model, pair.x_view), predict(pair.reference, pair.x_raw), pair.labels,
-                             distance=distance)
+    result = output_analysis(
+        predict(pair.model, pair.x_view), predict(pair.reference, pair.x_raw), pair.labels, distance=distance
+    )
     result["distance"] = kind
 elif analysis == "features":
-    result = feature_analysis(embeddings(pair.model, pair.x_view), embeddings(pair.reference, pair.x_raw),
-                              k=settings["k"])
+    result = feature_analysis(
+        embeddings(pair.model, pair.x_view), embeddings(pair.reference, pair.x_raw), k=settings["k"]
+    )
 elif analysis == "attributions":
     forward, differentiable = raw_forward(pair)
     result = attribution_analysis(
@@ -83,8 +93,16 @@ else:
     raise ValueError(f"no analysis named {analysis!r}")
 
 summary, arrays = split_arrays(result)
-summary.update(dataset=wc.dataset, method=wc.method, level=wc.level, model=wc.model, seed=int(wc.seed),
-               view=pair.view, analysis=analysis, seconds=time.perf_counter() - t0)
+summary.update(
+    dataset=wc.dataset,
+    method=wc.method,
+    level=wc.level,
+    model=wc.model,
+    seed=int(wc.seed),
+    view=pair.view,
+    analysis=analysis,
+    seconds=time.perf_counter() - t0,
+)
 log.info("%s done in %.1f s", analysis, summary["seconds"])
 artifacts.save_npz(smk.output.npz, arrays or {"empty": np.zeros(0)})
 artifacts.write_json(smk.output.json, summary)

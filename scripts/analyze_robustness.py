@@ -1,4 +1,4 @@
-"""Rule analyze_robustness: a reference model (trained on raw data) on every compressed test set of its dataset.
+"""Rule analyze_robustness: a reference model (raw-data trained) on every compressed test set of its dataset.
 
 Writes results/robustness/{dataset}/{model}/seed{seed}.csv: one row per test set (method, level) with the
 accuracy, the raw test set first (method identity, level full).

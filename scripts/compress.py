@@ -1,4 +1,4 @@
-"""Rule compress: results/data/{dataset}.npz -> results/compressed/{dataset}/{method}/{level}.npz (+ .json)."""
+"""Rule compress: results/data/{dataset}.npz -> results/compressed/{dataset}/{method}/{level}.npz + .json."""
 
 from _script_setup import setup
 
@@ -16,10 +16,17 @@ arrays, sidecar = compress_dataset(
     params=snakemake.params.codec_params,  # noqa: F821
     seed=snakemake.params.seed,  # noqa: F821
     threads=snakemake.threads,  # noqa: F821
+    lzma_preset=snakemake.params.lzma_preset,  # noqa: F821
 )
 sidecar["dataset"] = wc.dataset
 sidecar["num_classes"] = int(len(data["class_names"]))
-log.info("%s %s: %d stored bytes (%.1f bits/sample, %.3f of raw)", wc.method, wc.level, sidecar["stored_bytes"],
-         sidecar["bits_per_sample"], sidecar["ratio_to_raw"])
+log.info(
+    "%s %s: %d stored bytes (%.1f bits/sample, %.3f of raw)",
+    wc.method,
+    wc.level,
+    sidecar["stored_bytes"],
+    sidecar["bits_per_sample"],
+    sidecar["ratio_to_raw"],
+)
 artifacts.save_npz(snakemake.output.npz, arrays)  # noqa: F821
 artifacts.write_json(snakemake.output.sidecar, sidecar)  # noqa: F821

@@ -12,8 +12,14 @@ arrays, meta = datasets.get(snakemake.wildcards.dataset).prepare(  # noqa: F821
     download=params.download,
     split_seed=params.split_seed,
     cache_dir=params.cache_dir,
+    timeout_s=params.timeout_s,
 )
-log.info("prepared %s: %d train / %d test, image shape %s", meta["dataset"], meta["n_train"], meta["n_test"],
-         meta["image_shape"])
+log.info(
+    "prepared %s: %d train / %d test, image shape %s",
+    meta["dataset"],
+    meta["n_train"],
+    meta["n_test"],
+    meta["image_shape"],
+)
 artifacts.save_npz(snakemake.output.npz, arrays)  # noqa: F821
 artifacts.write_json(snakemake.output.sidecar, meta)  # noqa: F821

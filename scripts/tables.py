@@ -38,20 +38,30 @@ elif smk.rule == "table_robustness":
     models = set(rows["model"])
     for dataset, part in rows.groupby("dataset", sort=False):
         if {smk.params.plain_model, smk.params.bn_model} <= models:
-            table = batchnorm_amplification(part.drop(columns="dataset"), smk.params.plain_model,
-                                            smk.params.bn_model)
+            table = batchnorm_amplification(
+                part.drop(columns="dataset"), smk.params.plain_model, smk.params.bn_model
+            )
             table.insert(0, "dataset", dataset)
             amplification.append(table)
-    write(pd.concat(amplification, ignore_index=True) if amplification else pd.DataFrame(
-        columns=["dataset", "method", "level", "drop_difference"]), smk.output.amplification)
+    write(
+        pd.concat(amplification, ignore_index=True)
+        if amplification
+        else pd.DataFrame(columns=["dataset", "method", "level", "drop_difference"]),
+        smk.output.amplification,
+    )
 elif smk.rule == "table_reproduction":
     study = smk.wildcards.study
     summary = pd.read_csv(inp.summary, dtype={"level": str})
     methods = aggregate.STUDY_METHODS.get(study)
     if methods is not None:
         summary = summary[summary["method"].isin(methods)]
-    table = aggregate.reproduction_table(summary, aggregate.load_published(), study,
-                                         tolerance=smk.params.tolerance, include_unmatched=["test_accuracy"])
+    table = aggregate.reproduction_table(
+        summary,
+        aggregate.load_published(),
+        study,
+        tolerance=smk.params.tolerance,
+        include_unmatched=["test_accuracy"],
+    )
     write(table, smk.output[0])
 else:
     raise ValueError(f"no table for rule {smk.rule!r}")

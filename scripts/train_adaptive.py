@@ -29,12 +29,23 @@ x_train, y_train = decode_split(arrays, sidecar, "train", "coefficients")
 x_test, y_test = decode_split(arrays, sidecar, "test", "coefficients")
 load_seconds = time.perf_counter() - t0
 
-adaptive = AdaptiveConfig(**{**params.adaptive, "levels": tuple(params.adaptive["levels"]),
-                             "bits": sidecar["params"]["bits"]})
+adaptive = AdaptiveConfig(
+    **{**params.adaptive, "levels": tuple(params.adaptive["levels"]), "bits": sidecar["params"]["bits"]}
+)
 log.info("preset %s: %s; stored block %s", wc.preset, adaptive, x_train.shape[1:])
 config = TrainConfig(**params.train, threads=smk.threads)
-result = train_adaptive(wc.model, x_train, y_train, x_test, y_test, sidecar["num_classes"], config, adaptive,
-                        seed=int(wc.seed), log=log)
+result = train_adaptive(
+    wc.model,
+    x_train,
+    y_train,
+    x_test,
+    y_test,
+    sidecar["num_classes"],
+    config,
+    adaptive,
+    seed=int(wc.seed),
+    log=log,
+)
 n_train = x_train.shape[0]
 kept = result.metrics["final_assigned_stored_bytes"]
 metrics = {

@@ -24,6 +24,10 @@ def tiny_config(**overrides) -> dict:
         "train": {"epochs": 2, "batch_size": 64},
         "threads": {"compress": 1, "train": 1},
         "default_view": "coefficients",
+        "codecs": {"identity": {"view": "pixels"}},
+        # the cheapest analysis only; tests/test_study.py runs every analysis, table and figure
+        "analysis": {"enabled": ["output"], "robustness": {"models": []}},
+        "compress": {"lzma_preset": 0},
     }
     config.update(overrides)
     return config

@@ -98,7 +98,9 @@ def _check_adaptive(config: Mapping[str, Any]) -> list[str]:
 
 def _check_robustness(config: Mapping[str, Any]) -> list[str]:
     robustness = (config.get("analysis") or {}).get("robustness") or {}
-    problems = []
+    problems: list[str] = []
+    if not robustness.get("models", ["default"]):
+        return problems  # robustness analysis switched off
     for key in ("plain_model", "bn_model"):
         model = robustness.get(key)
         if model is not None and model not in robustness.get("models", [model]):

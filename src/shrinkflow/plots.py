@@ -270,7 +270,8 @@ def plot_accuracy_vs_bits(
             front = pareto_front(px, py)
             order = np.argsort(px[front], kind="stable")
             ax.plot(
-                px[front][order], py[front][order], color="black", ls=(0, (1, 1)), lw=1.2, drawstyle="steps-post",
+                px[front][order], py[front][order], color="black", ls=(0, (1, 1)), lw=1.2,
+                drawstyle="steps-post",
                 zorder=4, label="_front",
             )  # fmt: skip
             ax.scatter(

@@ -19,12 +19,12 @@ rule table_runs:
         ),
     log:
         "logs/tables/runs.log",
+    conda:
+        "../../envs/shrinkflow.yaml"
     threads: 1
     resources:
         mem_mb=2000,
         runtime=10,
-    conda:
-        "../../envs/shrinkflow.yaml"
     script:
         "../../scripts/tables.py"
 
@@ -40,12 +40,12 @@ rule table_summary:
         ),
     log:
         "logs/tables/summary.log",
+    conda:
+        "../../envs/shrinkflow.yaml"
     threads: 1
     resources:
         mem_mb=2000,
         runtime=10,
-    conda:
-        "../../envs/shrinkflow.yaml"
     script:
         "../../scripts/tables.py"
 
@@ -60,16 +60,16 @@ rule table_storage_at_epsilon:
             caption="../report/table_storage_at_epsilon.rst",
             category="Tables",
         ),
-    params:
-        epsilons=config["analysis"]["storage"]["epsilons"],
     log:
         "logs/tables/storage_at_epsilon.log",
+    conda:
+        "../../envs/shrinkflow.yaml"
     threads: 1
     resources:
         mem_mb=2000,
         runtime=10,
-    conda:
-        "../../envs/shrinkflow.yaml"
+    params:
+        epsilons=config["analysis"]["storage"]["epsilons"],
     script:
         "../../scripts/tables.py"
 
@@ -88,17 +88,17 @@ rule table_robustness:
             caption="../report/table_batchnorm_amplification.rst",
             category="Tables",
         ),
-    params:
-        plain_model=config["analysis"]["robustness"]["plain_model"],
-        bn_model=config["analysis"]["robustness"]["bn_model"],
     log:
         "logs/tables/robustness.log",
+    conda:
+        "../../envs/shrinkflow.yaml"
     threads: 1
     resources:
         mem_mb=2000,
         runtime=10,
-    conda:
-        "../../envs/shrinkflow.yaml"
+    params:
+        plain_model=config["analysis"]["robustness"]["plain_model"],
+        bn_model=config["analysis"]["robustness"]["bn_model"],
     script:
         "../../scripts/tables.py"
 
@@ -112,15 +112,15 @@ rule table_reproduction:
             caption="../report/table_reproduction.rst",
             category="Tables",
         ),
-    params:
-        tolerance=config["reproduction"]["tolerance"],
     log:
         "logs/tables/reproduction_{study}.log",
+    conda:
+        "../../envs/shrinkflow.yaml"
     threads: 1
     resources:
         mem_mb=2000,
         runtime=10,
-    conda:
-        "../../envs/shrinkflow.yaml"
+    params:
+        tolerance=config["reproduction"]["tolerance"],
     script:
         "../../scripts/tables.py"

@@ -5,7 +5,13 @@
 
 def analysis_inputs(wildcards):
     reference = reference_dir(wildcards)
-    run = run_dir(wildcards.dataset, wildcards.method, wildcards.level, wildcards.model, wildcards.seed)
+    run = run_dir(
+        wildcards.dataset,
+        wildcards.method,
+        wildcards.level,
+        wildcards.model,
+        wildcards.seed,
+    )
     return {
         "data": f"results/data/{wildcards.dataset}.npz",
         "npz": f"results/compressed/{wildcards.dataset}/{wildcards.method}/{wildcards.level}.npz",
@@ -27,19 +33,19 @@ rule analyze_output:
     output:
         json=f"{ANALYSIS_PREFIX}/output.json",
         npz=f"{ANALYSIS_PREFIX}/output.npz",
-    params:
-        settings=config["analysis"]["output"],
-        view=get_view,
     log:
         "logs/analyze_output/" + BENCHMARK_SUFFIX.replace(".tsv", ".log"),
     benchmark:
         "results/benchmarks/analyze_output/" + BENCHMARK_SUFFIX
+    conda:
+        "../../envs/shrinkflow.yaml"
     threads: 1
     resources:
         mem_mb=get_mem_mb("analyze_output"),
         runtime=20,
-    conda:
-        "../../envs/shrinkflow.yaml"
+    params:
+        settings=config["analysis"]["output"],
+        view=get_view,
     script:
         "../../scripts/analyze.py"
 
@@ -50,19 +56,19 @@ rule analyze_features:
     output:
         json=f"{ANALYSIS_PREFIX}/features.json",
         npz=f"{ANALYSIS_PREFIX}/features.npz",
-    params:
-        settings=config["analysis"]["features"],
-        view=get_view,
     log:
         "logs/analyze_features/" + BENCHMARK_SUFFIX.replace(".tsv", ".log"),
     benchmark:
         "results/benchmarks/analyze_features/" + BENCHMARK_SUFFIX
+    conda:
+        "../../envs/shrinkflow.yaml"
     threads: 1
     resources:
         mem_mb=get_mem_mb("analyze_features"),
         runtime=20,
-    conda:
-        "../../envs/shrinkflow.yaml"
+    params:
+        settings=config["analysis"]["features"],
+        view=get_view,
     script:
         "../../scripts/analyze.py"
 
@@ -73,20 +79,20 @@ rule analyze_attributions:
     output:
         json=f"{ANALYSIS_PREFIX}/attributions.json",
         npz=f"{ANALYSIS_PREFIX}/attributions.npz",
-    params:
-        settings=config["analysis"]["attributions"],
-        view=get_view,
     log:
         "logs/analyze_attributions/" + BENCHMARK_SUFFIX.replace(".tsv", ".log"),
     benchmark:
         "results/benchmarks/analyze_attributions/" + BENCHMARK_SUFFIX
+    conda:
+        "../../envs/shrinkflow.yaml"
     threads: 1
     resources:
         mem_mb=get_mem_mb("analyze_attributions"),
         runtime=60,
         gpu=get_gpu,
-    conda:
-        "../../envs/shrinkflow.yaml"
+    params:
+        settings=config["analysis"]["attributions"],
+        view=get_view,
     script:
         "../../scripts/analyze.py"
 
@@ -97,20 +103,20 @@ rule analyze_boundaries:
     output:
         json=f"{ANALYSIS_PREFIX}/boundaries.json",
         npz=f"{ANALYSIS_PREFIX}/boundaries.npz",
-    params:
-        settings=config["analysis"]["boundaries"],
-        view=get_view,
     log:
         "logs/analyze_boundaries/" + BENCHMARK_SUFFIX.replace(".tsv", ".log"),
     benchmark:
         "results/benchmarks/analyze_boundaries/" + BENCHMARK_SUFFIX
+    conda:
+        "../../envs/shrinkflow.yaml"
     threads: 1
     resources:
         mem_mb=get_mem_mb("analyze_boundaries"),
         runtime=60,
         gpu=get_gpu,
-    conda:
-        "../../envs/shrinkflow.yaml"
+    params:
+        settings=config["analysis"]["boundaries"],
+        view=get_view,
     script:
         "../../scripts/analyze.py"
 
@@ -128,12 +134,12 @@ rule analyze_robustness:
         "logs/analyze_robustness/{dataset}/{model}/seed{seed}.log",
     benchmark:
         "results/benchmarks/analyze_robustness/{dataset}/{model}/seed{seed}.tsv"
+    conda:
+        "../../envs/shrinkflow.yaml"
     threads: 1
     resources:
         mem_mb=get_mem_mb("analyze_robustness"),
         runtime=30,
         gpu=get_gpu,
-    conda:
-        "../../envs/shrinkflow.yaml"
     script:
         "../../scripts/analyze_robustness.py"

@@ -138,11 +138,15 @@ def figure_names():
     names = ["accuracy_vs_bits", "training_curves", "per_class_heatmap", "runtime"]
     if adaptive_runs():
         names.append("adaptive_fractions")
-    if "attributions" in config["analysis"]["enabled"] and analysis_targets(["attributions"]):
+    if "attributions" in config["analysis"]["enabled"] and analysis_targets(
+        ["attributions"]
+    ):
         names.append("attribution_overlays")
     if robustness_targets():
         names.append("robustness")
-    if "boundaries" in config["analysis"]["enabled"] and analysis_targets(["boundaries"]):
+    if "boundaries" in config["analysis"]["enabled"] and analysis_targets(
+        ["boundaries"]
+    ):
         names.append("boundary_ratios")
     return names
 
@@ -157,7 +161,9 @@ def all_targets():
 
 def benchmark_targets():
     """Benchmark files of every job of the study (the runtime figure and table read them)."""
-    compress = [f"results/benchmarks/compress/{d}/{m}/{lv}.tsv" for d, m, lv in study_grid()]
+    compress = [
+        f"results/benchmarks/compress/{d}/{m}/{lv}.tsv" for d, m, lv in study_grid()
+    ]
     train = [
         f"results/benchmarks/train/{d}/{m}/{lv}/{mo}/seed{s}.tsv"
         for d, m, lv, mo, s in grid_runs()
@@ -170,19 +176,29 @@ def benchmark_targets():
         f"results/benchmarks/analyze_{p.split('/')[-1][:-5]}/{'/'.join(p.split('/')[2:-1])}.tsv"
         for p in analysis_targets()
     ]
-    prepare = sorted({f"results/benchmarks/prepare_dataset/{d}.tsv" for d, _, _ in study_grid()})
-    robustness = [p.replace("results/robustness/", "results/benchmarks/analyze_robustness/", 1)
-                  .replace(".csv", ".tsv") for p in robustness_targets()]
+    prepare = sorted(
+        {f"results/benchmarks/prepare_dataset/{d}.tsv" for d, _, _ in study_grid()}
+    )
+    robustness = [
+        p.replace(
+            "results/robustness/", "results/benchmarks/analyze_robustness/", 1
+        ).replace(".csv", ".tsv")
+        for p in robustness_targets()
+    ]
     return prepare + compress + train + adaptive + analyses + robustness
 
 
 def get_codec_params(wildcards):
     """Parameters of one codec from config (without the view), with the codec's defaults filled in."""
-    return codecs.get(wildcards.method).params(config["codecs"].get(wildcards.method, {}))
+    return codecs.get(wildcards.method).params(
+        config["codecs"].get(wildcards.method, {})
+    )
 
 
 def get_view(wildcards):
-    return config["codecs"].get(wildcards.method, {}).get("view", config["default_view"])
+    return (
+        config["codecs"].get(wildcards.method, {}).get("view", config["default_view"])
+    )
 
 
 def get_mem_mb(rule_name):
@@ -209,7 +225,9 @@ def get_adaptive_preset(wildcards):
 
 def reference_dir(wildcards):
     """The run this run is compared with: same dataset, model and seed, trained on identity data."""
-    return run_dir(wildcards.dataset, "identity", "full", wildcards.model, wildcards.seed)
+    return run_dir(
+        wildcards.dataset, "identity", "full", wildcards.model, wildcards.seed
+    )
 
 
 def robustness_inputs(suffix):

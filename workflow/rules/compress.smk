@@ -4,18 +4,19 @@ rule compress:
     output:
         npz="results/compressed/{dataset}/{method}/{level}.npz",
         sidecar="results/compressed/{dataset}/{method}/{level}.json",
-    params:
-        codec_params=get_codec_params,
-        seed=config["codec_seed"],
     log:
         "logs/compress/{dataset}/{method}/{level}.log",
     benchmark:
         "results/benchmarks/compress/{dataset}/{method}/{level}.tsv"
+    conda:
+        "../../envs/shrinkflow.yaml"
     threads: config["threads"]["compress"]
     resources:
         mem_mb=get_mem_mb("compress"),
         runtime=30,
-    conda:
-        "../../envs/shrinkflow.yaml"
+    params:
+        codec_params=get_codec_params,
+        seed=config["codec_seed"],
+        lzma_preset=config["compress"]["lzma_preset"],
     script:
         "../../scripts/compress.py"

@@ -18,7 +18,11 @@ def attribution_figure_runs():
     runs, seen = [], set()
     first = grid_runs()[0] if grid_runs() else None
     for dataset, method, level, model, seed in grid_runs():
-        if method == "identity" or method in seen or (dataset, model, seed) != (first[0], first[3], first[4]):
+        if (
+            method == "identity"
+            or method in seen
+            or (dataset, model, seed) != (first[0], first[3], first[4])
+        ):
             continue
         levels = [lv for d, m, lv in study_grid() if d == dataset and m == method]
         if level == levels[len(levels) // 2]:
@@ -44,12 +48,12 @@ rule figure_accuracy_vs_bits:
         **figure_outputs("accuracy_vs_bits"),
     log:
         "logs/figures/accuracy_vs_bits.log",
+    conda:
+        "../../envs/shrinkflow.yaml"
     threads: 1
     resources:
         mem_mb=2000,
         runtime=10,
-    conda:
-        "../../envs/shrinkflow.yaml"
     script:
         "../../scripts/figures.py"
 
@@ -61,12 +65,12 @@ rule figure_training_curves:
         **figure_outputs("training_curves"),
     log:
         "logs/figures/training_curves.log",
+    conda:
+        "../../envs/shrinkflow.yaml"
     threads: 1
     resources:
         mem_mb=2000,
         runtime=10,
-    conda:
-        "../../envs/shrinkflow.yaml"
     script:
         "../../scripts/figures.py"
 
@@ -79,12 +83,12 @@ rule figure_adaptive_fractions:
         **figure_outputs("adaptive_fractions"),
     log:
         "logs/figures/adaptive_fractions.log",
+    conda:
+        "../../envs/shrinkflow.yaml"
     threads: 1
     resources:
         mem_mb=2000,
         runtime=10,
-    conda:
-        "../../envs/shrinkflow.yaml"
     script:
         "../../scripts/figures.py"
 
@@ -97,12 +101,12 @@ rule figure_per_class_heatmap:
         **figure_outputs("per_class_heatmap"),
     log:
         "logs/figures/per_class_heatmap.log",
+    conda:
+        "../../envs/shrinkflow.yaml"
     threads: 1
     resources:
         mem_mb=2000,
         runtime=10,
-    conda:
-        "../../envs/shrinkflow.yaml"
     script:
         "../../scripts/figures.py"
 
@@ -114,12 +118,12 @@ rule figure_attribution_overlays:
         **figure_outputs("attribution_overlays"),
     log:
         "logs/figures/attribution_overlays.log",
+    conda:
+        "../../envs/shrinkflow.yaml"
     threads: 1
     resources:
         mem_mb=2000,
         runtime=10,
-    conda:
-        "../../envs/shrinkflow.yaml"
     script:
         "../../scripts/figures.py"
 
@@ -131,12 +135,12 @@ rule figure_robustness:
         **figure_outputs("robustness"),
     log:
         "logs/figures/robustness.log",
+    conda:
+        "../../envs/shrinkflow.yaml"
     threads: 1
     resources:
         mem_mb=2000,
         runtime=10,
-    conda:
-        "../../envs/shrinkflow.yaml"
     script:
         "../../scripts/figures.py"
 
@@ -148,12 +152,12 @@ rule figure_boundary_ratios:
         **figure_outputs("boundary_ratios"),
     log:
         "logs/figures/boundary_ratios.log",
+    conda:
+        "../../envs/shrinkflow.yaml"
     threads: 1
     resources:
         mem_mb=2000,
         runtime=10,
-    conda:
-        "../../envs/shrinkflow.yaml"
     script:
         "../../scripts/figures.py"
 
@@ -165,11 +169,11 @@ rule figure_runtime:
         **figure_outputs("runtime"),
     log:
         "logs/figures/runtime.log",
+    conda:
+        "../../envs/shrinkflow.yaml"
     threads: 1
     resources:
         mem_mb=2000,
         runtime=10,
-    conda:
-        "../../envs/shrinkflow.yaml"
     script:
         "../../scripts/figures.py"

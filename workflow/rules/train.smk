@@ -6,20 +6,20 @@ rule train:
         model="results/runs/{dataset}/{method}/{level}/{model}/seed{seed}/model.pt",
         metrics="results/runs/{dataset}/{method}/{level}/{model}/seed{seed}/metrics.json",
         history="results/runs/{dataset}/{method}/{level}/{model}/seed{seed}/history.csv",
-    params:
-        view=get_view,
-        train=config["train"],
     log:
         "logs/train/{dataset}/{method}/{level}/{model}/seed{seed}.log",
     benchmark:
         "results/benchmarks/train/{dataset}/{method}/{level}/{model}/seed{seed}.tsv"
+    conda:
+        "../../envs/shrinkflow.yaml"
     threads: config["threads"]["train"]
     resources:
         mem_mb=get_mem_mb("train"),
         runtime=get_train_runtime,
         gpu=get_gpu,
-    conda:
-        "../../envs/shrinkflow.yaml"
+    params:
+        view=get_view,
+        train=config["train"],
     script:
         "../../scripts/train.py"
 
@@ -32,19 +32,19 @@ rule train_adaptive:
         model="results/runs/{dataset}/adaptive/{preset}/{model}/seed{seed}/model.pt",
         metrics="results/runs/{dataset}/adaptive/{preset}/{model}/seed{seed}/metrics.json",
         history="results/runs/{dataset}/adaptive/{preset}/{model}/seed{seed}/history.csv",
-    params:
-        adaptive=get_adaptive_preset,
-        train=config["train"],
     log:
         "logs/train_adaptive/{dataset}/{preset}/{model}/seed{seed}.log",
     benchmark:
         "results/benchmarks/train_adaptive/{dataset}/{preset}/{model}/seed{seed}.tsv"
+    conda:
+        "../../envs/shrinkflow.yaml"
     threads: config["threads"]["train"]
     resources:
         mem_mb=get_mem_mb("train_adaptive"),
         runtime=get_train_runtime,
         gpu=get_gpu,
-    conda:
-        "../../envs/shrinkflow.yaml"
+    params:
+        adaptive=get_adaptive_preset,
+        train=config["train"],
     script:
         "../../scripts/train_adaptive.py"

@@ -138,4 +138,6 @@ def embeddings(model: nn.Module, x: np.ndarray, batch_size: int = 1024) -> np.nd
     """Penultimate-layer features (N × D float32) of a registry model, ``batch_size`` rows at a time."""
     model.eval()
     xt = torch.as_tensor(np.asarray(x, dtype=np.float32))
-    return torch.cat([model.features(xt[i : i + batch_size]) for i in range(0, xt.shape[0], batch_size)]).numpy()
+    return torch.cat(
+        [model.features(xt[i : i + batch_size]) for i in range(0, xt.shape[0], batch_size)]
+    ).numpy()
