@@ -111,6 +111,18 @@ def training_processes(pgid: int) -> list[int]:
     return pids
 
 
+def kill_one(pids: list[int], killed: list[int]) -> bool:
+    """SIGKILL the first of ``pids`` still alive; True once one was killed."""
+    for pid in pids:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            continue
+        killed.append(pid)
+        return True
+    return False
+
+
 def trained(log: str) -> set[str]:
     """Run folders of the train jobs a snakemake log reports."""
     runs, rule = set(), None
@@ -187,9 +199,8 @@ def test_interrupted_study_resumes_to_the_uninterrupted_results(workdir: Path, r
 
     # 2. Resume; SIGKILL one training process (a lost node) once it runs: Snakemake sees the job fail.
     proc = start(workdir)
-    victims: list[int] = []
-    wait_for(lambda: victims.extend(training_processes(proc.pid)) or victims, proc)
-    os.kill(victims[0], signal.SIGKILL)
+    killed: list[int] = []
+    wait_for(lambda: kill_one(training_processes(proc.pid), killed), proc)
     out, _ = proc.communicate(timeout=120)
     assert proc.returncode != 0, out
     assert "Error in rule train" in out, out
