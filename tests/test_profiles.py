@@ -110,11 +110,6 @@ def test_every_job_declares_memory_and_runtime(slurm_plan):
             assert {"mem_mb", "runtime"} <= set(job["resources"]), job
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="profiles/default (the workflow profile, always loaded) sets default-resources, which replaces "
-    "the whole default-resources key of profiles/slurm: slurm_partition and slurm_account are lost",
-)
 def test_cpu_jobs_get_the_profile_partition_and_account(slurm_plan):
     defaults = PROFILE["default-resources"]
     for job in jobs_of(slurm_plan, "compress"):

@@ -2,10 +2,6 @@
 # `snakemake results/figures/<name>.png` builds only what that figure depends on.
 
 
-def grid_metrics():
-    return run_targets("metrics.json")
-
-
 rule table_runs:
     input:
         metrics=grid_metrics() + adaptive_targets("metrics.json"),

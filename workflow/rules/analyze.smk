@@ -2,41 +2,16 @@
 # reruns nothing else; every run is compared with its reference (identity data, same model and seed),
 # which the DAG builds when it is missing.
 
-
-def analysis_inputs(wildcards):
-    reference = reference_dir(wildcards)
-    run = run_dir(
-        wildcards.dataset,
-        wildcards.method,
-        wildcards.level,
-        wildcards.model,
-        wildcards.seed,
-    )
-    return {
-        "data": f"results/data/{wildcards.dataset}.npz",
-        "npz": f"results/compressed/{wildcards.dataset}/{wildcards.method}/{wildcards.level}.npz",
-        "sidecar": f"results/compressed/{wildcards.dataset}/{wildcards.method}/{wildcards.level}.json",
-        "model": f"{run}/model.pt",
-        "metrics": f"{run}/metrics.json",
-        "reference_model": f"{reference}/model.pt",
-        "reference_metrics": f"{reference}/metrics.json",
-    }
-
-
-ANALYSIS_PREFIX = "results/analysis/{dataset}/{method}/{level}/{model}/seed{seed}"
-BENCHMARK_SUFFIX = "{dataset}/{method}/{level}/{model}/seed{seed}.tsv"
-
-
 rule analyze_output:
     input:
         unpack(analysis_inputs),
     output:
-        json=f"{ANALYSIS_PREFIX}/output.json",
-        npz=f"{ANALYSIS_PREFIX}/output.npz",
+        json="results/analysis/{dataset}/{method}/{level}/{model}/seed{seed}/output.json",
+        npz="results/analysis/{dataset}/{method}/{level}/{model}/seed{seed}/output.npz",
     log:
-        "logs/analyze_output/" + BENCHMARK_SUFFIX.replace(".tsv", ".log"),
+        "logs/analyze_output/{dataset}/{method}/{level}/{model}/seed{seed}.log",
     benchmark:
-        "results/benchmarks/analyze_output/" + BENCHMARK_SUFFIX
+        "results/benchmarks/analyze_output/{dataset}/{method}/{level}/{model}/seed{seed}.tsv"
     conda:
         "../../envs/shrinkflow.yaml"
     threads: 1
@@ -49,17 +24,16 @@ rule analyze_output:
     script:
         "../../scripts/analyze.py"
 
-
 rule analyze_features:
     input:
         unpack(analysis_inputs),
     output:
-        json=f"{ANALYSIS_PREFIX}/features.json",
-        npz=f"{ANALYSIS_PREFIX}/features.npz",
+        json="results/analysis/{dataset}/{method}/{level}/{model}/seed{seed}/features.json",
+        npz="results/analysis/{dataset}/{method}/{level}/{model}/seed{seed}/features.npz",
     log:
-        "logs/analyze_features/" + BENCHMARK_SUFFIX.replace(".tsv", ".log"),
+        "logs/analyze_features/{dataset}/{method}/{level}/{model}/seed{seed}.log",
     benchmark:
-        "results/benchmarks/analyze_features/" + BENCHMARK_SUFFIX
+        "results/benchmarks/analyze_features/{dataset}/{method}/{level}/{model}/seed{seed}.tsv"
     conda:
         "../../envs/shrinkflow.yaml"
     threads: 1
@@ -72,17 +46,16 @@ rule analyze_features:
     script:
         "../../scripts/analyze.py"
 
-
 rule analyze_attributions:
     input:
         unpack(analysis_inputs),
     output:
-        json=f"{ANALYSIS_PREFIX}/attributions.json",
-        npz=f"{ANALYSIS_PREFIX}/attributions.npz",
+        json="results/analysis/{dataset}/{method}/{level}/{model}/seed{seed}/attributions.json",
+        npz="results/analysis/{dataset}/{method}/{level}/{model}/seed{seed}/attributions.npz",
     log:
-        "logs/analyze_attributions/" + BENCHMARK_SUFFIX.replace(".tsv", ".log"),
+        "logs/analyze_attributions/{dataset}/{method}/{level}/{model}/seed{seed}.log",
     benchmark:
-        "results/benchmarks/analyze_attributions/" + BENCHMARK_SUFFIX
+        "results/benchmarks/analyze_attributions/{dataset}/{method}/{level}/{model}/seed{seed}.tsv"
     conda:
         "../../envs/shrinkflow.yaml"
     threads: 1
@@ -96,17 +69,16 @@ rule analyze_attributions:
     script:
         "../../scripts/analyze.py"
 
-
 rule analyze_boundaries:
     input:
         unpack(analysis_inputs),
     output:
-        json=f"{ANALYSIS_PREFIX}/boundaries.json",
-        npz=f"{ANALYSIS_PREFIX}/boundaries.npz",
+        json="results/analysis/{dataset}/{method}/{level}/{model}/seed{seed}/boundaries.json",
+        npz="results/analysis/{dataset}/{method}/{level}/{model}/seed{seed}/boundaries.npz",
     log:
-        "logs/analyze_boundaries/" + BENCHMARK_SUFFIX.replace(".tsv", ".log"),
+        "logs/analyze_boundaries/{dataset}/{method}/{level}/{model}/seed{seed}.log",
     benchmark:
-        "results/benchmarks/analyze_boundaries/" + BENCHMARK_SUFFIX
+        "results/benchmarks/analyze_boundaries/{dataset}/{method}/{level}/{model}/seed{seed}.tsv"
     conda:
         "../../envs/shrinkflow.yaml"
     threads: 1
@@ -119,7 +91,6 @@ rule analyze_boundaries:
         view=get_view,
     script:
         "../../scripts/analyze.py"
-
 
 rule analyze_robustness:
     input:

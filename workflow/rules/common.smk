@@ -173,8 +173,10 @@ def benchmark_targets():
         for d, _, p, mo, s in adaptive_runs()
     ]
     analyses = [
-        f"results/benchmarks/analyze_{p.split('/')[-1][:-5]}/{'/'.join(p.split('/')[2:-1])}.tsv"
-        for p in analysis_targets()
+        f"results/benchmarks/analyze_{analysis}/{d}/{m}/{lv}/{mo}/seed{s}.tsv"
+        for d, m, lv, mo, s in grid_runs()
+        if m != "identity"
+        for analysis in config["analysis"]["enabled"]
     ]
     prepare = sorted(
         {f"results/benchmarks/prepare_dataset/{d}.tsv" for d, _, _ in study_grid()}
@@ -240,3 +242,70 @@ def robustness_inputs(suffix):
         ]
 
     return inputs
+
+
+# ---- input functions of the analysis, table and figure rules ----
+
+
+def analysis_inputs(wildcards):
+    reference = reference_dir(wildcards)
+    run = run_dir(
+        wildcards.dataset,
+        wildcards.method,
+        wildcards.level,
+        wildcards.model,
+        wildcards.seed,
+    )
+    return {
+        "data": f"results/data/{wildcards.dataset}.npz",
+        "npz": f"results/compressed/{wildcards.dataset}/{wildcards.method}/{wildcards.level}.npz",
+        "sidecar": f"results/compressed/{wildcards.dataset}/{wildcards.method}/{wildcards.level}.json",
+        "model": f"{run}/model.pt",
+        "metrics": f"{run}/metrics.json",
+        "reference_model": f"{reference}/model.pt",
+        "reference_metrics": f"{reference}/metrics.json",
+    }
+
+
+def grid_metrics():
+    return run_targets("metrics.json")
+
+
+def figure_outputs(name):
+    return {
+        "png": report(
+            f"results/figures/{name}.png",
+            caption=f"../report/{name}.rst",
+            category="Figures",
+        ),
+        "pdf": f"results/figures/{name}.pdf",
+    }
+
+
+def attribution_figure_runs():
+    """Up to four runs shown in the attribution figure: first dataset, model and seed, one per method
+    (its middle level), methods in grid order; all share the same seeded test images."""
+    runs, seen = [], set()
+    first = grid_runs()[0] if grid_runs() else None
+    for dataset, method, level, model, seed in grid_runs():
+        if (
+            method == "identity"
+            or method in seen
+            or (dataset, model, seed) != (first[0], first[3], first[4])
+        ):
+            continue
+        levels = [lv for d, m, lv in study_grid() if d == dataset and m == method]
+        if level == levels[len(levels) // 2]:
+            runs.append((dataset, method, level, model, seed))
+            seen.add(method)
+    return runs[:4]
+
+
+def attribution_figure_inputs(wildcards):
+    runs = attribution_figure_runs()
+    prefix = "results/analysis/{}/{}/{}/{}/seed{}/attributions"
+    return {
+        "json": [prefix.format(*run) + ".json" for run in runs],
+        "npz": [prefix.format(*run) + ".npz" for run in runs],
+        "data": sorted({f"results/data/{run[0]}.npz" for run in runs}),
+    }

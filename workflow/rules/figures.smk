@@ -1,46 +1,6 @@
 # One rule per figure (PNG for viewing, PDF for papers); captions in workflow/report/*.rst.
 
 
-def figure_outputs(name):
-    return {
-        "png": report(
-            f"results/figures/{name}.png",
-            caption=f"../report/{name}.rst",
-            category="Figures",
-        ),
-        "pdf": f"results/figures/{name}.pdf",
-    }
-
-
-def attribution_figure_runs():
-    """Up to four runs shown in the attribution figure: first dataset, model and seed, one per method
-    (its middle level), methods in grid order; all share the same seeded test images."""
-    runs, seen = [], set()
-    first = grid_runs()[0] if grid_runs() else None
-    for dataset, method, level, model, seed in grid_runs():
-        if (
-            method == "identity"
-            or method in seen
-            or (dataset, model, seed) != (first[0], first[3], first[4])
-        ):
-            continue
-        levels = [lv for d, m, lv in study_grid() if d == dataset and m == method]
-        if level == levels[len(levels) // 2]:
-            runs.append((dataset, method, level, model, seed))
-            seen.add(method)
-    return runs[:4]
-
-
-def attribution_figure_inputs(wildcards):
-    runs = attribution_figure_runs()
-    prefix = "results/analysis/{}/{}/{}/{}/seed{}/attributions"
-    return {
-        "json": [prefix.format(*run) + ".json" for run in runs],
-        "npz": [prefix.format(*run) + ".npz" for run in runs],
-        "data": sorted({f"results/data/{run[0]}.npz" for run in runs}),
-    }
-
-
 rule figure_accuracy_vs_bits:
     input:
         summary="results/tables/summary.csv",
