@@ -17,7 +17,8 @@ def test_schema_names_match_the_registries():
     assert props["datasets"]["propertyNames"]["enum"] == datasets.names()
     assert props["datasets"]["additionalProperties"]["propertyNames"]["enum"] == codecs.names()
     assert props["codecs"]["propertyNames"]["enum"] == codecs.names()
-    assert props["models"]["items"]["enum"] == models.names()
+    assert props["models"]["oneOf"][0]["items"]["enum"] == models.names()
+    assert props["models"]["oneOf"][1]["propertyNames"]["enum"] == datasets.names()
 
 
 def test_default_config_passes_the_checks():
@@ -72,3 +73,19 @@ def test_level_out_of_range_fails_the_dry_run_naming_the_key(workdir):
     assert proc.returncode != 0
     assert "datasets.mnist5k.downsample" in out and "99" in out
     assert "Traceback" not in out
+
+
+def test_models_per_dataset_must_cover_every_dataset():
+    config = tiny_config(
+        datasets={"mnist5k": {"identity": ["full"]}, "cifar10": {"identity": ["full"]}},
+        models={"cifar10": ["resnet20"]},
+    )
+    with pytest.raises(ConfigError, match=r"models: no model list for dataset\(s\) \['mnist5k'\]"):
+        check_study(config)
+
+
+def test_models_per_dataset_train_only_their_models(workdir):
+    config = tiny_config(models={"mnist5k": ["lenet300"]}, analysis={"enabled": [], "robustness": {"models": []}})
+    write_config(workdir, config)
+    out = snakemake(workdir, "-n").stdout
+    assert "model=lenet300" in out and "model=cnn1d_paper" not in out

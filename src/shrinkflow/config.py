@@ -26,6 +26,14 @@ def level_key(level: Any) -> str:
     return str(level)
 
 
+def models_of(config: Mapping[str, Any], dataset: str) -> list[str]:
+    """Models trained on ``dataset``: ``config["models"]`` is one list for all datasets or a mapping."""
+    models = config["models"]
+    if isinstance(models, Mapping):
+        return list(models.get(dataset, []))
+    return list(models)
+
+
 def check_study(config: Mapping[str, Any]) -> None:
     """Raise :class:`ConfigError` listing every invalid dataset/method/level/parameter in ``config``."""
     problems: list[str] = []
@@ -46,6 +54,12 @@ def check_study(config: Mapping[str, Any]) -> None:
                     codec.parse_level(level_key(level), image_shape)
                 except (codecs.LevelError, ConfigError) as err:
                     problems.append(f"datasets.{dataset}.{method}: {err}")
+    if isinstance(config.get("models"), Mapping):
+        missing = sorted(set(config["datasets"]) - set(config["models"]))
+        if missing:
+            problems.append(
+                f"models: no model list for dataset(s) {missing}; the mapping names {sorted(config['models'])}"
+            )
     problems += _check_reference(config)
     problems += _check_adaptive(config)
     problems += _check_robustness(config)

@@ -13,7 +13,7 @@ from snakemake.utils import validate
 sys.path.insert(0, str(Path(workflow.basedir) / "src"))
 
 from shrinkflow import codecs, datasets, models  # noqa: E402
-from shrinkflow.config import ConfigError, check_study, level_key  # noqa: E402
+from shrinkflow.config import ConfigError, check_study, level_key, models_of  # noqa: E402
 
 # A --configfile is a complete study (the presets are): it replaces config.yaml instead of being merged
 # into it, which would silently add the default grid to a preset's. --config KEY=VALUE still overrides keys.
@@ -67,7 +67,7 @@ def grid_runs():
     return [
         (dataset, method, level, model, seed)
         for dataset, method, level in study_grid()
-        for model in config["models"]
+        for model in models_for(dataset)
         for seed in config["seeds"]
     ]
 
@@ -76,8 +76,13 @@ def run_targets(filename="metrics.json"):
     return [f"{run_dir(*run)}/{filename}" for run in grid_runs()]
 
 
-def adaptive_models():
-    return config["adaptive"].get("models") or config["models"]
+def models_for(dataset):
+    """The models trained on ``dataset``'s artifacts (``models`` is a list, or a mapping per dataset)."""
+    return models_of(config, dataset)
+
+
+def adaptive_models(dataset):
+    return config["adaptive"].get("models") or models_for(dataset)
 
 
 def adaptive_runs():
@@ -86,7 +91,7 @@ def adaptive_runs():
         (dataset, "adaptive", preset, model, seed)
         for dataset in config["adaptive"]["datasets"]
         for preset in config["adaptive"]["presets"]
-        for model in adaptive_models()
+        for model in adaptive_models(dataset)
         for seed in config["seeds"]
     ]
 
