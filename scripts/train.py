@@ -6,11 +6,9 @@ from _script_setup import setup
 
 log = setup(snakemake)  # noqa: F821
 
-import torch  # noqa: E402
-
 from shrinkflow import artifacts  # noqa: E402
 from shrinkflow.compress import decode_split  # noqa: E402
-from shrinkflow.training import TrainConfig, train  # noqa: E402
+from shrinkflow.training import TrainConfig, save_run, train  # noqa: E402
 
 smk = snakemake  # noqa: F821
 wc, params = smk.wildcards, smk.params
@@ -37,9 +35,5 @@ metrics = {
     "stored_bytes": sidecar["stored_bytes"],
     "bits_per_sample": sidecar["bits_per_sample"],
 }
-with artifacts.atomic_path(smk.output.model, suffix=".pt") as tmp:
-    torch.save(result.model.state_dict(), tmp)
-with artifacts.atomic_path(smk.output.history, suffix=".csv") as tmp:
-    result.history.to_csv(tmp, index=False)
-artifacts.write_json(smk.output.metrics, metrics)
+save_run(result, metrics, smk.output.model, smk.output.history, smk.output.metrics)
 log.info("test accuracy %.4f", metrics["test_accuracy"])

@@ -12,12 +12,10 @@ from _script_setup import setup
 
 log = setup(snakemake)  # noqa: F821
 
-import torch  # noqa: E402
-
 from shrinkflow import artifacts  # noqa: E402
 from shrinkflow.adaptive import AdaptiveConfig, train_adaptive  # noqa: E402
 from shrinkflow.compress import decode_split  # noqa: E402
-from shrinkflow.training import TrainConfig  # noqa: E402
+from shrinkflow.training import TrainConfig, save_run  # noqa: E402
 
 smk = snakemake  # noqa: F821
 wc, params = smk.wildcards, smk.params
@@ -61,9 +59,5 @@ metrics = {
     "stored_bytes_artifact": sidecar["stored_bytes"],
     "bits_per_sample_artifact": sidecar["bits_per_sample"],
 }
-with artifacts.atomic_path(smk.output.model, suffix=".pt") as tmp:
-    torch.save(result.model.state_dict(), tmp)
-with artifacts.atomic_path(smk.output.history, suffix=".csv") as tmp:
-    result.history.to_csv(tmp, index=False)
-artifacts.write_json(smk.output.metrics, metrics)
+save_run(result, metrics, smk.output.model, smk.output.history, smk.output.metrics)
 log.info("test accuracy %.4f, final assignment %.0f bytes", metrics["test_accuracy"], kept)

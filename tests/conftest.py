@@ -33,18 +33,21 @@ def tiny_config(**overrides) -> dict:
     return config
 
 
+def copy_workflow(dest: Path) -> Path:
+    """Copy the workflow (not its results) into ``dest``; return ``dest``."""
+    for name in WORKFLOW_FILES:
+        src = ROOT / name
+        if src.is_dir():
+            shutil.copytree(src, dest / name, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
+        elif src.exists():
+            shutil.copy2(src, dest / name)
+    return dest
+
+
 @pytest.fixture
 def workdir(tmp_path: Path) -> Path:
     """A copy of the workflow (not of results) in a temporary folder."""
-    for name in WORKFLOW_FILES:
-        src = ROOT / name
-        if not src.exists():
-            continue
-        if src.is_dir():
-            shutil.copytree(src, tmp_path / name, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
-        else:
-            shutil.copy2(src, tmp_path / name)
-    return tmp_path
+    return copy_workflow(tmp_path)
 
 
 def write_config(workdir: Path, config: dict, name: str = "config.yaml") -> Path:

@@ -85,7 +85,9 @@ def test_models_per_dataset_must_cover_every_dataset():
 
 
 def test_models_per_dataset_train_only_their_models(workdir):
-    config = tiny_config(models={"mnist5k": ["lenet300"]}, analysis={"enabled": [], "robustness": {"models": []}})
+    config = tiny_config(
+        models={"mnist5k": ["lenet300"]}, analysis={"enabled": [], "robustness": {"models": []}}
+    )
     write_config(workdir, config)
     out = snakemake(workdir, "-n").stdout
     assert "model=lenet300" in out and "model=cnn1d_paper" not in out

@@ -167,15 +167,9 @@ def assert_same_results(workdir: Path, reference: Path) -> None:
 @pytest.fixture
 def reference(tmp_path_factory) -> Path:
     """The same study, run once without interruption."""
-    from conftest import ROOT, WORKFLOW_FILES
+    from conftest import copy_workflow
 
-    folder = tmp_path_factory.mktemp("uninterrupted")
-    for name in WORKFLOW_FILES:
-        src = ROOT / name
-        if src.is_dir():
-            shutil.copytree(src, folder / name, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
-        elif src.exists():
-            shutil.copy2(src, folder / name)
+    folder = copy_workflow(tmp_path_factory.mktemp("uninterrupted"))
     write_config(folder, config())
     snakemake(folder, *TARGETS)
     return folder

@@ -4,12 +4,11 @@ tables, figures, report) through real Snakemake runs; then one figure rebuilt al
 from __future__ import annotations
 
 import json
-import shutil
 
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import ROOT, WORKFLOW_FILES, snakemake, tiny_config, write_config
+from conftest import copy_workflow, snakemake, tiny_config, write_config
 from test_workflow import planned_jobs
 
 pytestmark = pytest.mark.workflow
@@ -46,13 +45,7 @@ def study_config() -> dict:
 
 @pytest.fixture(scope="module")
 def study(tmp_path_factory):
-    workdir = tmp_path_factory.mktemp("full_study")
-    for name in WORKFLOW_FILES:
-        src = ROOT / name
-        if src.is_dir():
-            shutil.copytree(src, workdir / name, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
-        elif src.exists():
-            shutil.copy2(src, workdir / name)
+    workdir = copy_workflow(tmp_path_factory.mktemp("full_study"))
     write_config(workdir, study_config())
     snakemake(workdir)
     return workdir

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
-from conftest import snakemake, tiny_config, write_config
+from conftest import copy_workflow, snakemake, tiny_config, write_config
 
 pytestmark = pytest.mark.workflow
 
@@ -34,17 +34,7 @@ def planned_jobs(proc) -> list[tuple[str, str]]:
 @pytest.fixture(scope="module")
 def built_study(tmp_path_factory):
     """The tiny study, built once for the tests of this module."""
-    import shutil
-
-    from conftest import ROOT, WORKFLOW_FILES
-
-    workdir = tmp_path_factory.mktemp("study")
-    for name in WORKFLOW_FILES:
-        src = ROOT / name
-        if src.is_dir():
-            shutil.copytree(src, workdir / name, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
-        elif src.exists():
-            shutil.copy2(src, workdir / name)
+    workdir = copy_workflow(tmp_path_factory.mktemp("study"))
     write_config(workdir, tiny_config())
     snakemake(workdir)
     return workdir

@@ -58,7 +58,8 @@ def check_study(config: Mapping[str, Any]) -> None:
         missing = sorted(set(config["datasets"]) - set(config["models"]))
         if missing:
             problems.append(
-                f"models: no model list for dataset(s) {missing}; the mapping names {sorted(config['models'])}"
+                f"models: no model list for dataset(s) {missing}; "
+                f"the mapping names {sorted(config['models'])}"
             )
     problems += _check_reference(config)
     problems += _check_adaptive(config)

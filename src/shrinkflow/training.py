@@ -462,6 +462,23 @@ def predict(model: nn.Module, x: np.ndarray | torch.Tensor, batch_size: int = 10
     return torch.cat(out).numpy()
 
 
+def save_run(
+    result: TrainResult,
+    metrics: dict[str, Any],
+    model_path: str | os.PathLike,
+    history_path: str | os.PathLike,
+    metrics_path: str | os.PathLike,
+) -> None:
+    """Write a run's three outputs, each atomically; metrics.json last, so it marks a complete run."""
+    from .artifacts import atomic_path, write_json
+
+    with atomic_path(model_path, suffix=".pt") as tmp:
+        torch.save(result.model.state_dict(), tmp)
+    with atomic_path(history_path, suffix=".csv") as tmp:
+        result.history.to_csv(tmp, index=False)
+    write_json(metrics_path, metrics)
+
+
 def load_model(
     name: str, input_shape: tuple[int, ...], num_classes: int, state_dict_path: str | os.PathLike
 ) -> nn.Module:
