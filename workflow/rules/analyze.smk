@@ -96,7 +96,6 @@ rule analyze_robustness:
     input:
         data="results/data/{dataset}.npz",
         reference_model="results/runs/{dataset}/identity/full/{model}/seed{seed}/model.pt",
-        reference_metrics="results/runs/{dataset}/identity/full/{model}/seed{seed}/metrics.json",
         test_sets=robustness_inputs(".npz"),
         test_sidecars=robustness_inputs(".json"),
     output:

@@ -266,9 +266,7 @@ def analysis_inputs(wildcards):
         "npz": f"results/compressed/{wildcards.dataset}/{wildcards.method}/{wildcards.level}.npz",
         "sidecar": f"results/compressed/{wildcards.dataset}/{wildcards.method}/{wildcards.level}.json",
         "model": f"{run}/model.pt",
-        "metrics": f"{run}/metrics.json",
         "reference_model": f"{reference}/model.pt",
-        "reference_metrics": f"{reference}/metrics.json",
     }
 
 
