@@ -23,7 +23,7 @@ from shrinkflow.analysis import (  # noqa: E402
     split_arrays,
 )
 from shrinkflow.analysis.attributions import select_images  # noqa: E402
-from shrinkflow.analysis.pairs import embeddings, load_pair, numpy_forward, raw_forward  # noqa: E402
+from shrinkflow.analysis.pairs import Clipped, embeddings, load_pair, numpy_forward, raw_forward  # noqa: E402
 from shrinkflow.training import predict  # noqa: E402
 
 smk = snakemake  # noqa: F821
@@ -78,10 +78,11 @@ elif analysis == "attributions":
     )
 elif analysis == "boundaries":
     forward, _ = raw_forward(pair)
+    forward, reference = Clipped(forward), Clipped(pair.reference)  # both decide on valid images only
     points = select_images(pair.x_raw.shape[0], settings["n_points"], settings["seed"])
     result = boundary_analysis(
         forward,
-        pair.reference,
+        reference,
         pair.x_raw[points],
         n_directions=settings["n_directions"],
         max_radius=settings["max_radius"],
@@ -89,6 +90,7 @@ elif analysis == "boundaries":
         seed=settings["seed"],
     )
     result["point_indices"] = points.tolist()
+    result["input_domain"] = "raw images clipped to [0, 1] for both models"
 else:
     raise ValueError(f"no analysis named {analysis!r}")
 

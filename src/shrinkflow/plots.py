@@ -140,7 +140,9 @@ def method_style(methods: Sequence[str]) -> dict[str, dict[str, Any]]:
     Unknown methods get their own family.
     """
     names = sorted({str(m) for m in methods})
-    families = sorted({METHOD_FAMILIES.get(m, m) for m in names})
+    # a fixed colour per known family, so that a method keeps its colour in every figure
+    known = sorted(set(METHOD_FAMILIES.values()))
+    families = known + sorted({METHOD_FAMILIES.get(m, m) for m in names} - set(known))
     palette = sns.color_palette("colorblind", 10)
     colour = {f: palette[i % 10] for i, f in enumerate(families)}
     if "lossless" in colour:

@@ -115,6 +115,22 @@ class CodecRoundTrip(nn.Module):
         return self.model(decoded.to(x.device))
 
 
+class Clipped(nn.Module):
+    """``module(clamp(x, 0, 1))``: keeps a search in raw-image space on valid images.
+
+    The boundary search walks far from the test points (L2 radii of 10-100 on [0, 1] pixels). A codec round
+    trip can only encode valid images and clips; clipping every model's input the same way (the reference's
+    too) makes the distances compare the models' decisions on valid images, not the clipping.
+    """
+
+    def __init__(self, module: nn.Module):
+        super().__init__()
+        self.module = module
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.module(x.clamp(0.0, 1.0))
+
+
 def raw_forward(pair: RunPair) -> tuple[nn.Module, bool]:
     """The run's model as a module on raw images, and whether gradients flow through it to the pixels."""
     transform = pair.codec.torch_transform(pair.sidecar["splits"]["test"]["payload_meta"], pair.view)
