@@ -31,7 +31,6 @@ from typing import Any
 
 import numpy as np
 import torch
-from captum.attr import IntegratedGradients, Occlusion, Saliency
 from torch import nn
 
 from ._common import BATCH_ROWS, as_float_tensor, batched_logits, eval_mode
@@ -108,6 +107,9 @@ def attribute(
     ``batch_rows`` bounds the images per forward pass: IntegratedGradients' ``internal_batch_size`` and, for
     Occlusion, ``perturbations_per_eval`` × N.
     """
+    # imported here: captum takes ~0.5 s to import, and only the attributions rule needs it
+    from captum.attr import IntegratedGradients, Occlusion, Saliency
+
     if method in ("saliency", "integrated_gradients"):
         x = x.detach().clone().requires_grad_(True)  # gradients w.r.t. the images, asked for explicitly
     if method == "saliency":
