@@ -1,24 +1,17 @@
 """Rule train: a compressed artifact -> results/runs/.../seed{seed}/{model.pt, metrics.json, history.csv}."""
 
-import time
-
 from _script_setup import setup
 
 log = setup(snakemake)  # noqa: F821
 
-from shrinkflow import artifacts  # noqa: E402
-from shrinkflow.compress import decode_split  # noqa: E402
+from shrinkflow.compress import load_artifact  # noqa: E402
 from shrinkflow.training import TrainConfig, save_run, train  # noqa: E402
 
 smk = snakemake  # noqa: F821
 wc, params = smk.wildcards, smk.params
 
-t0 = time.perf_counter()
-arrays = artifacts.load_npz(smk.input.npz)
-sidecar = artifacts.read_json(smk.input.sidecar)
-x_train, y_train = decode_split(arrays, sidecar, "train", params.view)
-x_test, y_test = decode_split(arrays, sidecar, "test", params.view)
-load_seconds = time.perf_counter() - t0
+sidecar, data, load_seconds = load_artifact(smk.input.npz, smk.input.sidecar, params.view)
+x_train, y_train, x_test, y_test = (data[k] for k in ("x_train", "y_train", "x_test", "y_test"))
 log.info("loaded %s view %s: train %s, test %s", wc.method, params.view, x_train.shape, x_test.shape)
 
 config = TrainConfig(**params.train, threads=smk.threads)

@@ -6,26 +6,19 @@ final assignment would keep (only each sample's assigned coefficients), and the 
 under ``stored_bytes_artifact``.
 """
 
-import time
-
 from _script_setup import setup
 
 log = setup(snakemake)  # noqa: F821
 
-from shrinkflow import artifacts  # noqa: E402
 from shrinkflow.adaptive import AdaptiveConfig, train_adaptive  # noqa: E402
-from shrinkflow.compress import decode_split  # noqa: E402
+from shrinkflow.compress import load_artifact  # noqa: E402
 from shrinkflow.training import TrainConfig, save_run  # noqa: E402
 
 smk = snakemake  # noqa: F821
 wc, params = smk.wildcards, smk.params
 
-t0 = time.perf_counter()
-arrays = artifacts.load_npz(smk.input.npz)
-sidecar = artifacts.read_json(smk.input.sidecar)
-x_train, y_train = decode_split(arrays, sidecar, "train", "coefficients")
-x_test, y_test = decode_split(arrays, sidecar, "test", "coefficients")
-load_seconds = time.perf_counter() - t0
+sidecar, data, load_seconds = load_artifact(smk.input.npz, smk.input.sidecar, "coefficients")
+x_train, y_train, x_test, y_test = (data[k] for k in ("x_train", "y_train", "x_test", "y_test"))
 
 adaptive = AdaptiveConfig(
     **{**params.adaptive, "levels": tuple(params.adaptive["levels"]), "bits": sidecar["params"]["bits"]}

@@ -17,6 +17,7 @@ both splits); ``storage`` (the codec's conventions: what is counted, header hand
 from __future__ import annotations
 
 import lzma
+import os
 import time
 from collections.abc import Mapping
 from typing import Any
@@ -163,3 +164,21 @@ def decode_split(
     codec = codecs.get(sidecar["method"])
     x = codec.decode(load_split(arrays, sidecar, split), view, threads=threads)
     return x, np.asarray(arrays[f"{split}_labels"], dtype=np.int64)
+
+
+def load_artifact(
+    npz_path: str | os.PathLike, sidecar_path: str | os.PathLike, view: str
+) -> tuple[dict[str, Any], dict[str, np.ndarray], float]:
+    """Read an artifact and decode both splits to ``view``: (sidecar, arrays, seconds it took).
+
+    ``arrays`` holds ``x_train``, ``y_train``, ``x_test``, ``y_test`` (float32 views, int64 labels).
+    """
+    from . import artifacts
+
+    t0 = time.perf_counter()
+    stored = artifacts.load_npz(npz_path)
+    sidecar = artifacts.read_json(sidecar_path)
+    data: dict[str, np.ndarray] = {}
+    for split in SPLITS:
+        data[f"x_{split}"], data[f"y_{split}"] = decode_split(stored, sidecar, split, view)
+    return sidecar, data, time.perf_counter() - t0
