@@ -82,9 +82,10 @@ def jobs_of(plan: list[dict], rule: str) -> list[dict]:
     return jobs
 
 
-def test_training_jobs_request_a_gpu_on_the_gpu_partition(slurm_plan):
-    expected = PROFILE["set-resources"]["train"]
-    for job in jobs_of(slurm_plan, "train"):
+@pytest.mark.parametrize("rule", ["train", "train_adaptive"])
+def test_training_jobs_request_a_gpu_on_the_gpu_partition(slurm_plan, rule):
+    expected = PROFILE["set-resources"][rule]
+    for job in jobs_of(slurm_plan, rule):
         resources = job["resources"]
         assert resources.get("gpu") == str(expected["gpu"]), job
         assert resources.get("slurm_partition") == expected["slurm_partition"], job
@@ -92,10 +93,12 @@ def test_training_jobs_request_a_gpu_on_the_gpu_partition(slurm_plan):
         assert "mem_mb" in resources, job
 
 
-@pytest.mark.parametrize("rule", ["analyze_attributions", "analyze_boundaries"])
-def test_gradient_analyses_request_a_gpu(slurm_plan, rule):
+@pytest.mark.parametrize("rule", ["analyze_attributions", "analyze_boundaries", "analyze_output"])
+def test_analyses_run_on_cpu_nodes(slurm_plan, rule):
+    # the analyses load models on the CPU: a GPU would sit idle
     for job in jobs_of(slurm_plan, rule):
-        assert job["resources"].get("gpu") == "1", job
+        assert job["resources"].get("gpu") in (None, "0"), job
+        assert job["resources"].get("slurm_partition") == PROFILE["default-resources"]["slurm_partition"], job
 
 
 def test_compress_jobs_get_threads_from_set_threads(slurm_plan):

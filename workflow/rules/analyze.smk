@@ -62,7 +62,6 @@ rule analyze_attributions:
     resources:
         mem_mb=get_mem_mb("analyze_attributions"),
         runtime=60,
-        gpu=get_gpu,
     params:
         settings=config["analysis"]["attributions"],
         view=get_view,
@@ -85,7 +84,6 @@ rule analyze_boundaries:
     resources:
         mem_mb=get_mem_mb("analyze_boundaries"),
         runtime=60,
-        gpu=get_gpu,
     params:
         settings=config["analysis"]["boundaries"],
         view=get_view,
@@ -110,6 +108,5 @@ rule analyze_robustness:
     resources:
         mem_mb=get_mem_mb("analyze_robustness"),
         runtime=30,
-        gpu=get_gpu,
     script:
         "../../scripts/analyze_robustness.py"

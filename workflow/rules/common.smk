@@ -222,7 +222,9 @@ def get_train_runtime(wildcards):
 
 
 def get_gpu(wildcards):
-    """One GPU for training and analysis jobs when config asks for CUDA (profiles map it to --gpus)."""
+    """One GPU for training jobs when config asks for CUDA (profiles map it to --gpus).
+
+    The analyses load models on the CPU and ask for none."""
     return 1 if config["train"]["device"] == "cuda" else 0
 
 
