@@ -64,7 +64,7 @@ elif analysis == "attributions":
         pair.reference,
         pair.x_raw,
         view=pair.view,
-        transform=pair.codec.torch_transform(pair.sidecar["splits"]["test"]["payload_meta"], pair.view),
+        transform=forward.transform if differentiable else None,
         x_decoded=pair.x_view if pair.view == "pixels" else None,
         numpy_forward=None if differentiable else numpy_forward(forward),
         n_images=settings["n_images"],

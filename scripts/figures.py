@@ -4,7 +4,6 @@ from _script_setup import setup
 
 log = setup(snakemake)  # noqa: F821
 
-import json  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import pandas as pd  # noqa: E402
@@ -28,7 +27,7 @@ elif name == "adaptive_fractions":
     written = plots.plot_adaptive_fractions(histories, png, policy_col="preset")
 elif name == "per_class_heatmap":
     runs = aggregate.collect_metrics(inp.metrics)
-    names = [json.loads(Path(p).read_text()).get("class_names") for p in inp.data_sidecars]
+    names = [artifacts.read_json(p).get("class_names") for p in inp.data_sidecars]
     written = plots.plot_per_class_heatmap(runs, png, class_names=names[0] if len(names) == 1 else None)
 elif name == "attribution_overlays":
     examples, used, data_paths = [], set(), {Path(p).stem: p for p in inp.data}

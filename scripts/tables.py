@@ -28,27 +28,18 @@ elif smk.rule == "table_storage_at_epsilon":
     write(storage_at_epsilon(runs, smk.params.epsilons), smk.output[0])
 elif smk.rule == "table_robustness":
     rows = pd.concat([pd.read_csv(p, dtype={"level": str}) for p in inp.rows], ignore_index=True)
-    parts = []
+    pair = {smk.params.plain_model, smk.params.bn_model}
+    drops = []
+    amplification = [pd.DataFrame(columns=["dataset", "method", "level", "drop_difference"])]
     for dataset, part in rows.groupby("dataset", sort=False):
-        part = accuracy_drops(part.drop(columns="dataset"))
-        part.insert(0, "dataset", dataset)
-        parts.append(part)
-    write(pd.concat(parts, ignore_index=True), smk.output.robustness)
-    amplification = []
-    models = set(rows["model"])
-    for dataset, part in rows.groupby("dataset", sort=False):
-        if {smk.params.plain_model, smk.params.bn_model} <= models:
-            table = batchnorm_amplification(
-                part.drop(columns="dataset"), smk.params.plain_model, smk.params.bn_model
-            )
-            table.insert(0, "dataset", dataset)
-            amplification.append(table)
-    write(
-        pd.concat(amplification, ignore_index=True)
-        if amplification
-        else pd.DataFrame(columns=["dataset", "method", "level", "drop_difference"]),
-        smk.output.amplification,
-    )
+        part = part.drop(columns="dataset")
+        drops.append(accuracy_drops(part))
+        drops[-1].insert(0, "dataset", dataset)
+        if pair <= set(part["model"]):  # both models of the BatchNorm comparison ran on this dataset
+            amplification.append(batchnorm_amplification(part, smk.params.plain_model, smk.params.bn_model))
+            amplification[-1].insert(0, "dataset", dataset)
+    write(pd.concat(drops, ignore_index=True), smk.output.robustness)
+    write(pd.concat(amplification, ignore_index=True), smk.output.amplification)
 elif smk.rule == "table_reproduction":
     study = smk.wildcards.study
     summary = pd.read_csv(inp.summary, dtype={"level": str})

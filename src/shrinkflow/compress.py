@@ -68,6 +68,28 @@ def reconstruction_error(images: np.ndarray, decoded: np.ndarray) -> dict[str, f
     return {"mse": mse, "psnr_db": psnr_db(mse)}
 
 
+def encode_split(
+    codec: codecs.Codec,
+    images: np.ndarray,
+    level: Any,
+    params: Mapping[str, Any],
+    seed: int,
+    split: str,
+    threads: int = 1,
+) -> Payload:
+    """Encode one split's uint8 images as :func:`compress_dataset` does, meta completed for decoding.
+
+    One generator per split, derived from the seed, so that the test split does not depend on how many random
+    numbers the train split consumed (codecs that need an operator shared by both splits, such as the random
+    projection, derive it from ``params["seed"]`` instead). Re-encoding the same images with the same
+    arguments therefore gives the artifact's payload again.
+    """
+    rng = np.random.default_rng([seed, SPLITS.index(split)])
+    payload = codec.encode(images, level, params, rng, threads=threads)
+    payload.meta = {**payload.meta, "level": level, "n_samples": int(images.shape[0])}
+    return payload
+
+
 def compress_dataset(
     data: Mapping[str, np.ndarray],
     method: str,
@@ -102,14 +124,9 @@ def compress_dataset(
     totals = {"stored_bytes": 0, "index_bytes": 0, "stored_bytes_lzma": 0, "raw_bytes": 0, "n_samples": 0}
     for split in SPLITS:
         images = np.ascontiguousarray(data[f"x_{split}"], dtype=np.uint8)
-        # One generator per split, derived from the seed, so that the test split does not depend on how many
-        # random numbers the train split consumed... except where a codec needs a shared operator (random
-        # projection): such codecs derive it from params["seed"], not from this generator.
-        rng = np.random.default_rng([seed, SPLITS.index(split)])
         t0 = time.perf_counter()
-        payload = codec.encode(images, parsed, full_params, rng, threads=threads)
+        payload = encode_split(codec, images, parsed, full_params, seed, split, threads)
         encode_seconds = time.perf_counter() - t0
-        payload.meta = {**payload.meta, "level": parsed, "n_samples": int(images.shape[0])}
         t0 = time.perf_counter()
         decoded = codec.decode(payload, "pixels", threads=threads)
         decode_seconds = time.perf_counter() - t0

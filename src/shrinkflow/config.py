@@ -73,13 +73,14 @@ def check_study(config: Mapping[str, Any]) -> None:
         raise ConfigError("invalid config:\n  - " + "\n  - ".join(problems))
 
 
-def _view(config: Mapping[str, Any], method: str) -> str:
+def view_of(config: Mapping[str, Any], method: str) -> str:
+    """The input view models train on for ``method``: ``codecs.<method>.view``, else ``default_view``."""
     return ((config.get("codecs") or {}).get(method) or {}).get("view", config.get("default_view", "pixels"))
 
 
 def _check_reference(config: Mapping[str, Any]) -> list[str]:
     """The reference model (identity) reads raw images: analyses feed it raw pixels."""
-    view = _view(config, "identity")
+    view = view_of(config, "identity")
     if view != "pixels":
         return [
             f"codecs.identity.view: the reference model must train on raw pixels (the analyses feed it raw "

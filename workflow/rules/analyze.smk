@@ -2,6 +2,7 @@
 # reruns nothing else; every run is compared with its reference (identity data, same model and seed),
 # which the DAG builds when it is missing.
 
+
 rule analyze_output:
     input:
         unpack(analysis_inputs),
@@ -23,6 +24,7 @@ rule analyze_output:
         view=get_view,
     script:
         "../../scripts/analyze.py"
+
 
 rule analyze_features:
     input:
@@ -46,6 +48,7 @@ rule analyze_features:
     script:
         "../../scripts/analyze.py"
 
+
 rule analyze_attributions:
     input:
         unpack(analysis_inputs),
@@ -68,6 +71,7 @@ rule analyze_attributions:
     script:
         "../../scripts/analyze.py"
 
+
 rule analyze_boundaries:
     input:
         unpack(analysis_inputs),
@@ -89,6 +93,7 @@ rule analyze_boundaries:
         view=get_view,
     script:
         "../../scripts/analyze.py"
+
 
 rule analyze_robustness:
     input:

@@ -13,7 +13,13 @@ from snakemake.utils import validate
 sys.path.insert(0, str(Path(workflow.basedir) / "src"))
 
 from shrinkflow import codecs, datasets, models  # noqa: E402
-from shrinkflow.config import ConfigError, check_study, level_key, models_of  # noqa: E402
+from shrinkflow.config import (  # noqa: E402
+    ConfigError,
+    check_study,
+    level_key,
+    models_of,
+    view_of,
+)
 
 # A --configfile is a complete study (the presets are): it replaces config.yaml instead of being merged
 # into it, which would silently add the default grid to a preset's. --config KEY=VALUE still overrides keys.
@@ -143,15 +149,11 @@ def figure_names():
     names = ["accuracy_vs_bits", "training_curves", "per_class_heatmap", "runtime"]
     if adaptive_runs():
         names.append("adaptive_fractions")
-    if "attributions" in config["analysis"]["enabled"] and analysis_targets(
-        ["attributions"]
-    ):
+    if analysis_targets(["attributions"]):
         names.append("attribution_overlays")
     if robustness_targets():
         names.append("robustness")
-    if "boundaries" in config["analysis"]["enabled"] and analysis_targets(
-        ["boundaries"]
-    ):
+    if analysis_targets(["boundaries"]):
         names.append("boundary_ratios")
     return names
 
@@ -203,9 +205,7 @@ def get_codec_params(wildcards):
 
 
 def get_view(wildcards):
-    return (
-        config["codecs"].get(wildcards.method, {}).get("view", config["default_view"])
-    )
+    return view_of(config, wildcards.method)
 
 
 def get_mem_mb(rule_name):
@@ -290,20 +290,17 @@ def figure_outputs(name):
 def attribution_figure_runs():
     """Up to four runs shown in the attribution figure: first dataset, model and seed, one per method
     (its middle level), methods in grid order; all share the same seeded test images."""
-    runs, seen = [], set()
-    first = grid_runs()[0] if grid_runs() else None
-    for dataset, method, level, model, seed in grid_runs():
-        if (
-            method == "identity"
-            or method in seen
-            or (dataset, model, seed) != (first[0], first[3], first[4])
-        ):
-            continue
-        levels = [lv for d, m, lv in study_grid() if d == dataset and m == method]
-        if level == levels[len(levels) // 2]:
-            runs.append((dataset, method, level, model, seed))
-            seen.add(method)
-    return runs[:4]
+    runs = grid_runs()
+    if not runs:
+        return []
+    dataset, model, seed = runs[0][0], runs[0][3], runs[0][4]
+    shown = []
+    for method, levels in config["datasets"][dataset].items():
+        if method != "identity":
+            shown.append(
+                (dataset, method, level_key(levels[len(levels) // 2]), model, seed)
+            )
+    return shown[:4]
 
 
 def attribution_figure_inputs(wildcards):

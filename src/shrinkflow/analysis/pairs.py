@@ -23,11 +23,9 @@ import torch
 from torch import nn
 
 from .. import artifacts, codecs
-from ..compress import decode_split
+from ..compress import decode_split, encode_split
 from ..training import load_model
 from .attributions import Composed
-
-RawForward = Callable[[torch.Tensor], torch.Tensor]
 
 
 @dataclass
@@ -105,9 +103,7 @@ class CodecRoundTrip(nn.Module):
     def numpy_images(self, x: np.ndarray) -> np.ndarray:
         """The decoded view of raw float images (numpy in, numpy out)."""
         images = np.clip(np.rint(np.asarray(x, dtype=np.float64) * 255.0), 0, 255).astype(np.uint8)
-        rng = np.random.default_rng([self.seed, 1])  # the test split's generator, as in compress_dataset
-        payload = self.codec.encode(images, self.level, self.params, rng, threads=1)
-        payload.meta = {**payload.meta, "level": self.level, "n_samples": int(images.shape[0])}
+        payload = encode_split(self.codec, images, self.level, self.params, self.seed, "test")
         return self.codec.decode(payload, self.view, threads=1)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
