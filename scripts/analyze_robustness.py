@@ -6,18 +6,18 @@ accuracy, the raw test set first (method identity, level full).
 
 from _script_setup import setup
 
-log = setup(snakemake)  # noqa: F821
+log = setup(snakemake)
 
-import pandas as pd  # noqa: E402
-import torch  # noqa: E402
+import pandas as pd
+import torch
 
-from shrinkflow import artifacts  # noqa: E402
-from shrinkflow.analysis import robustness_rows  # noqa: E402
-from shrinkflow.analysis.pairs import raw_images  # noqa: E402
-from shrinkflow.compress import decode_split  # noqa: E402
-from shrinkflow.training import load_model  # noqa: E402
+from shrinkflow import artifacts
+from shrinkflow.analysis import robustness_rows
+from shrinkflow.analysis.pairs import raw_images
+from shrinkflow.compress import decode_split
+from shrinkflow.runs import load_model
 
-smk = snakemake  # noqa: F821
+smk = snakemake
 wc = smk.wildcards
 torch.set_num_threads(smk.threads)
 

@@ -2,21 +2,21 @@
 
 from _script_setup import setup
 
-log = setup(snakemake)  # noqa: F821
+log = setup(snakemake)
 
-from shrinkflow import artifacts  # noqa: E402
-from shrinkflow.compress import compress_dataset  # noqa: E402
+from shrinkflow import artifacts
+from shrinkflow.compress import compress_dataset
 
-wc = snakemake.wildcards  # noqa: F821
-data = artifacts.load_npz(snakemake.input.npz)  # noqa: F821
+wc = snakemake.wildcards
+data = artifacts.load_npz(snakemake.input.npz)
 arrays, sidecar = compress_dataset(
     data,
     wc.method,
     wc.level,
-    params=snakemake.params.codec_params,  # noqa: F821
-    seed=snakemake.params.seed,  # noqa: F821
-    threads=snakemake.threads,  # noqa: F821
-    lzma_preset=snakemake.params.lzma_preset,  # noqa: F821
+    params=snakemake.params.codec_params,
+    seed=snakemake.params.seed,
+    threads=snakemake.threads,
+    lzma_preset=snakemake.params.lzma_preset,
 )
 sidecar["dataset"] = wc.dataset
 sidecar["num_classes"] = int(len(data["class_names"]))
@@ -28,5 +28,5 @@ log.info(
     sidecar["bits_per_sample"],
     sidecar["ratio_to_raw"],
 )
-artifacts.save_npz(snakemake.output.npz, arrays)  # noqa: F821
-artifacts.write_json(snakemake.output.sidecar, sidecar)  # noqa: F821
+artifacts.save_npz(snakemake.output.npz, arrays)
+artifacts.write_json(snakemake.output.sidecar, sidecar)

@@ -2,12 +2,12 @@
 
 from _script_setup import setup
 
-log = setup(snakemake)  # noqa: F821
+log = setup(snakemake)
 
-from shrinkflow import artifacts, datasets  # noqa: E402
+from shrinkflow import artifacts, datasets
 
-params = snakemake.params  # noqa: F821
-arrays, meta = datasets.get(snakemake.wildcards.dataset).prepare(  # noqa: F821
+params = snakemake.params
+arrays, meta = datasets.get(snakemake.wildcards.dataset).prepare(
     data_root=params.data_root,
     download=params.download,
     split_seed=params.split_seed,
@@ -21,5 +21,5 @@ log.info(
     meta["n_test"],
     meta["image_shape"],
 )
-artifacts.save_npz(snakemake.output.npz, arrays)  # noqa: F821
-artifacts.write_json(snakemake.output.sidecar, meta)  # noqa: F821
+artifacts.save_npz(snakemake.output.npz, arrays)
+artifacts.write_json(snakemake.output.sidecar, meta)

@@ -2,12 +2,13 @@
 
 from _script_setup import setup
 
-log = setup(snakemake)  # noqa: F821
+log = setup(snakemake)
 
-from shrinkflow.compress import load_artifact  # noqa: E402
-from shrinkflow.training import TrainConfig, save_run, train  # noqa: E402
+from shrinkflow.compress import load_artifact
+from shrinkflow.runs import save_run
+from shrinkflow.training import TrainConfig, train
 
-smk = snakemake  # noqa: F821
+smk = snakemake
 wc, params = smk.wildcards, smk.params
 
 sidecar, data, load_seconds = load_artifact(smk.input.npz, smk.input.sidecar, params.view)

@@ -17,7 +17,8 @@ from shrinkflow.adaptive import (
     truncate_block,
     update_tau_ema,
 )
-from shrinkflow.training import TrainConfig, without_timings
+from shrinkflow.train_utils import without_timings
+from shrinkflow.training import TrainConfig
 
 torch.set_num_threads(1)
 

@@ -10,18 +10,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from shrinkflow import aggregate
-from shrinkflow.aggregate import (
-    collect_histories,
-    collect_runs,
-    load_published,
-    parse_result_path,
-    read_benchmarks,
-    reproduction_table,
-    summary,
-    summary_wide,
-    verdict,
-)
+from shrinkflow import aggregate, reproduction
+from shrinkflow.aggregate import collect_histories, collect_runs, read_benchmarks, summary, summary_wide
+from shrinkflow.reproduction import load_published, reproduction_table, verdict
 
 
 def _write_json(path: Path, obj) -> str:
@@ -100,25 +91,6 @@ mnist5k,downsample,7,pixels,cnn1d_paper,1,0.6,0.4,490,0.6,39.2,0,bilinear,0.0625
 mnist5k,identity,full,pixels,cnn1d_paper,0,0.9,0.09999999999999998,7840,0.9,627.2,0,,1.0,,False,1.8,0.9500000000000001
 mnist5k,identity,full,pixels,cnn1d_paper,1,0.8,0.19999999999999996,7840,0.8,627.2,0,,1.0,,False,1.6,0.8500000000000001
 """
-
-
-def test_parse_result_path_reads_every_layout():
-    assert parse_result_path("results/compressed/mnist5k/jpeg/50.json") == {
-        "kind": "compressed", "dataset": "mnist5k", "method": "jpeg", "level": "50",
-    }  # fmt: skip
-    assert parse_result_path("/x/results/runs/cifar10/zfp_rate/4.5/cnn2d_bn/seed12/metrics.json") == {
-        "kind": "runs", "dataset": "cifar10", "method": "zfp_rate", "level": "4.5", "model": "cnn2d_bn",
-        "seed": 12, "file": "metrics.json",
-    }  # fmt: skip
-    parsed = parse_result_path("results/analysis/mnist5k/dct/8/cnn1d_paper/seed0/boundaries.json")
-    assert parsed["analysis"] == "boundaries" and parsed["seed"] == 0
-    bench = parse_result_path("results/benchmarks/train/mnist5k/dct/8/cnn1d_paper/seed0.tsv")
-    assert bench == {"kind": "benchmarks", "rule": "train", "wildcards": "mnist5k/dct/8/cnn1d_paper/seed0"}
-
-
-def test_parse_result_path_names_the_expected_layout_on_a_bad_path():
-    with pytest.raises(aggregate.ResultPathError, match=r"runs/\{dataset\}.*seed\{seed\}"):
-        parse_result_path("results/runs/mnist5k/dct/8/cnn1d_paper/metrics.json", "runs")
 
 
 def test_collect_runs_gives_the_exact_expected_csv(tmp_path):
@@ -232,7 +204,7 @@ def test_reproduction_table_matches_published_numbers_and_lists_unmatched_runs(t
     files = _study(tmp_path)
     long = summary(collect_runs(files["metrics"], files["compressed"], files["analyses"]))
     table = reproduction_table(long, published, "s", include_unmatched=["output_agreement"])
-    assert list(table.columns) == list(aggregate.REPRODUCTION_COLUMNS)
+    assert list(table.columns) == list(reproduction.REPRODUCTION_COLUMNS)
     got = table[["method", "metric", "verdict"]].values.tolist()
     assert got == [
         ["dct", "test_accuracy", "not run"],
@@ -248,7 +220,7 @@ def test_reproduction_table_matches_published_numbers_and_lists_unmatched_runs(t
 
 def test_packaged_published_file_has_sources_and_no_invented_numbers():
     pub = load_published()
-    assert list(pub.columns) == list(aggregate.PUBLISHED_COLUMNS)
+    assert list(pub.columns) == list(reproduction.PUBLISHED_COLUMNS)
     assert set(pub["study"]) == {"less_is_more", "adaptcompression", "correctness_preserving"}
     # every number must name where it was read; rows without a number must say why
     numbered = pub[pub["value"].notna()]

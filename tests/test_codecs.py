@@ -60,6 +60,20 @@ def test_registry_lists_every_method():
     assert set(codecs.names()) == set(LEVELS)
 
 
+def test_every_codec_has_a_family_and_method_info_covers_codecs_and_adaptive():
+    info = codecs.method_info()
+    assert set(info) == {*codecs.names(), "adaptive"}
+    for name in codecs.names():
+        codec = codecs.get(name)
+        assert isinstance(codec.family, str) and codec.family, name
+        assert info[name] == {"family": codec.family, "level_meaning": codec.level_meaning}
+    assert info["adaptive"] == {"family": "adaptive", "level_meaning": "AdaptCompression preset"}
+    families = {m: v["family"] for m, v in info.items()}
+    assert {m for m, f in families.items() if f == "lossless"} == set(LOSSLESS)
+    assert {m for m, f in families.items() if f == "zfp"} == {"zfp_rate", "zfp_precision", "zfp_accuracy"}
+    assert families["binary_then_resize"] == families["resize_then_binary"] == "binary"
+
+
 @pytest.mark.parametrize("name", sorted(LEVELS))
 @pytest.mark.parametrize("images_fixture", ["digits", "colour"])
 def test_views_have_documented_shapes_and_range(name, images_fixture, request):

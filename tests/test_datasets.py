@@ -7,6 +7,8 @@ import hashlib
 import io
 import pickle
 import re
+import subprocess
+import sys
 import tarfile
 from pathlib import Path
 
@@ -388,3 +390,38 @@ def test_registered_image_shapes_match_the_loaders():
     assert datasets.get("fashion_mnist").image_shape == (28, 28, 1)
     assert datasets.get("cifar10").image_shape == (32, 32, 3)
     assert datasets.get("kodak").image_shape == (512, 768, 3)
+
+
+# ------------------------------------------------------------------------------------ import structure
+
+
+def _shrinkflow_modules_after(code: str) -> list[str]:
+    """The shrinkflow modules a fresh interpreter has loaded after running ``code``."""
+    report = "\nimport sys; print(' '.join(sorted(m for m in sys.modules if m.startswith('shrinkflow'))))"
+    done = subprocess.run([sys.executable, "-c", code + report], capture_output=True, text=True, check=True)
+    return done.stdout.split()
+
+
+def test_fetch_module_imports_no_dataset_module_and_not_the_registry():
+    # The package __init__ (the registry, which imports every dataset module) always runs before a submodule,
+    # so it is replaced by a bare package object here: what remains is what fetch.py itself pulls in.
+    bare_package = (
+        "import sys, types, shrinkflow\n"
+        "package = types.ModuleType('shrinkflow.datasets')\n"
+        "package.__path__ = [shrinkflow.__path__[0] + '/datasets']\n"
+        "sys.modules['shrinkflow.datasets'] = package\n"
+        "import shrinkflow.datasets.fetch\n"
+    )
+    loaded = _shrinkflow_modules_after(bare_package)
+    assert loaded == [
+        "shrinkflow",
+        "shrinkflow.datasets",
+        "shrinkflow.datasets.errors",
+        "shrinkflow.datasets.fetch",
+    ]
+
+
+def test_datasets_do_not_import_the_download_command():
+    loaded = _shrinkflow_modules_after("import shrinkflow.datasets")
+    assert "shrinkflow.datasets.mnist" in loaded and "shrinkflow.datasets.fetch" in loaded
+    assert not [m for m in loaded if m.startswith("shrinkflow.download")]

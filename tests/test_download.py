@@ -206,7 +206,7 @@ def test_bytes_beyond_the_pinned_size_abort_the_download(server, tmp_path):
 
 def test_command_line_fetches_a_datasets_files_into_its_folder(server, tmp_path, monkeypatch, capsys):
     from shrinkflow import datasets
-    from shrinkflow.download import main
+    from shrinkflow.download.__main__ import main
 
     dataset = datasets.get("cifar10").with_files([_remote(_url(server, "good"))])
     monkeypatch.setitem(datasets._REGISTRY, "cifar10", dataset)

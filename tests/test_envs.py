@@ -9,6 +9,7 @@ Snakefile), so a rule added later is checked without editing this file; one test
 from __future__ import annotations
 
 import re
+import subprocess
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -62,22 +63,36 @@ class RuleDecl:
 
 
 def parse_rules(text: str, path: Path) -> list[RuleDecl]:
-    """Rule blocks of a Snakemake file: a ``rule NAME:`` line at column 0, directives indented 4 spaces."""
+    """Rule blocks of a Snakemake file: a ``rule NAME:`` line (or, inside a loop over a registry, an
+    indented ``rule:`` whose ``name:`` directive is an f-string template such as ``f"analyze_{name}"``),
+    directives indented 4 spaces deeper than the rule line."""
     rules: list[RuleDecl] = []
     current: RuleDecl | None = None
     directive: str | None = None
+    indent = 0
     for line in text.splitlines():
-        if m := re.match(r"^(?:rule|checkpoint)\s+(\w+)\s*:", line):
-            current, directive = RuleDecl(m.group(1), path), None
+        if m := re.match(r"^(\s*)(?:rule|checkpoint)\s*(\w*)\s*:\s*$", line):
+            indent = len(m.group(1))
+            current, directive = RuleDecl(m.group(2), path), None
             rules.append(current)
-        elif line and not line[0].isspace() and not line.startswith("#"):
-            current, directive = None, None  # any other top-level statement ends the rule
-        elif current is not None and (m := re.match(r"^ {4}(\w+)\s*:(.*)$", line)):
+        elif line.strip() and not line.startswith(" " * (indent + 1)) and not line.lstrip().startswith("#"):
+            current, directive = None, None  # any statement at the rule's level or above ends the rule
+        elif current is not None and (m := re.match(rf"^ {{{indent + 4}}}(\w+)\s*:(.*)$", line)):
             directive = m.group(1)
             current.directives[directive] = m.group(2).strip() + "\n"
         elif current is not None and directive is not None:
             current.directives[directive] += line + "\n"
+    for rule in rules:
+        if not rule.name:  # a rule defined in a loop: its name template
+            template = re.search(r"""f?["']([^"']+)["']""", rule.directives.get("name", ""))
+            assert template, f"{path}: a rule without a name"
+            rule.name = template.group(1)
     return rules
+
+
+def rule_name_pattern(name: str) -> re.Pattern[str]:
+    """A parsed rule name as a pattern (a loop rule's ``{field}`` matches any word)."""
+    return re.compile(re.sub(r"\\\{\w+\\\}", r"\\w+", re.escape(name)) + "$")
 
 
 def all_rules() -> list[RuleDecl]:
@@ -140,42 +155,48 @@ def env_packages(env: dict) -> tuple[dict[str, SpecifierSet], dict[str, Specifie
     return conda, pip
 
 
+def expected_packages(project: dict) -> dict[str, SpecifierSet]:
+    """pyproject dependencies an env may list, by env name (conda name, or the pip name if pip-only)."""
+    out = {}
+    for dep in project["project"]["dependencies"]:
+        req = Requirement(dep)
+        name = req.name.lower()
+        if name not in NOT_IN_ENVS:
+            out[name if name in PIP_ONLY else conda_name(name)] = req.specifier
+    return out
+
+
 def env_drift(project: dict, env: dict) -> list[str]:
-    """Every difference between pyproject's dependencies (and requires-python) and a conda env file."""
+    """Every entry of a conda env file whose bounds differ from pyproject's (or that pyproject lacks, or
+    that sits in the wrong section); an env may list a subset of the dependencies."""
     conda, pip = env_packages(env)
+    expected = expected_packages(project)
     problems = []
     python = SpecifierSet(project["project"]["requires-python"])
     if conda.get("python") != python:
         problems.append(f"python: env has {conda.get('python')}, pyproject requires-python {python}")
-    expected = {
-        Requirement(dep).name.lower(): Requirement(dep).specifier
-        for dep in project["project"]["dependencies"]
-    }
-    for name, spec in sorted(expected.items()):
-        if name in NOT_IN_ENVS:
-            continue
-        section, listed = ("pip", pip) if name in PIP_ONLY else ("conda", conda)
-        env_name = name if name in PIP_ONLY else conda_name(name)
-        if env_name not in listed:
-            other = conda if section == "pip" else pip
-            where = (
-                f" (listed under {'pip:' if section == 'conda' else 'conda'} instead)"
-                if env_name in other
-                else ""
-            )
-            problems.append(f"{env_name}: missing from the env's {section} packages{where}")
-        elif listed[env_name] != spec:
-            problems.append(
-                f"{env_name}: env bounds {str(listed[env_name]) or 'none'}, pyproject {spec or 'none'}"
-            )
-    known_conda = {conda_name(n) for n in expected if n not in PIP_ONLY} | {"python"} | ENV_TOOLING
-    problems += [
-        f"{name}: in the env but not in pyproject dependencies" for name in sorted(set(conda) - known_conda)
-    ]
-    problems += [
-        f"{name}: under pip: but not in pyproject dependencies" for name in sorted(set(pip) - set(expected))
-    ]
+    for section, listed in (("conda", conda), ("pip", pip)):
+        for name, spec in sorted(listed.items()):
+            if name == "python" or (section == "conda" and name in ENV_TOOLING):
+                continue
+            if name not in expected:
+                problems.append(f"{name}: under {section} in the env but not in pyproject dependencies")
+            elif (name in PIP_ONLY) != (section == "pip"):
+                home = "pip:" if name in PIP_ONLY else "conda"
+                problems.append(f"{name}: listed under {section} but belongs under {home}")
+            elif spec != expected[name]:
+                want = expected[name] or "none"
+                problems.append(f"{name}: env bounds {str(spec) or 'none'}, pyproject {want}")
     return problems
+
+
+def envs_missing(project: dict, envs: list[dict]) -> list[str]:
+    """pyproject dependencies that no env lists."""
+    listed = set()
+    for env in envs:
+        conda, pip = env_packages(env)
+        listed |= set(conda) | set(pip)
+    return sorted(set(expected_packages(project)) - listed)
 
 
 def load_env(path: Path) -> dict:
@@ -187,7 +208,9 @@ def load_env(path: Path) -> dict:
 
 def test_parser_finds_rules_in_every_rule_file():
     rules = all_rules()
-    assert {"prepare_dataset", "compress", "train"} <= {rule.name for rule in rules}
+    assert {"prepare_dataset", "compress", "train", "analyze_{name}", "figure_{name}"} <= {
+        rule.name for rule in rules
+    }
     train = next(rule for rule in rules if rule.name == "train")
     assert {"mem_mb", "runtime"} <= train.resource_names()
     assert train.string_value("script") == "../../scripts/train.py"
@@ -231,9 +254,36 @@ def test_declaration_check_catches_a_rule_missing_log_and_runtime():
     assert not any("mem_mb" in p or "threads" in p for p in problems)
 
 
-def test_drift_check_catches_changed_missing_misplaced_and_extra_packages():
+def test_every_pyproject_dependency_is_in_some_env():
+    envs = [load_env(p) for p in sorted((ROOT / "envs").glob("*.y*ml"))]
+    assert envs_missing(pyproject(), envs) == []
+
+
+def test_table_and_figure_rules_use_the_light_env_without_torch():
+    light = env_packages(load_env(ROOT / "envs/plots.yaml"))[0]
+    assert "pytorch" not in light and "captum" not in light
+    for rule in all_rules():
+        if rule.name.startswith(("table_", "figure_")):
+            assert conda_env_path(rule).name == "plots.yaml", rule.name
+        elif "conda" in rule.directives:
+            assert conda_env_path(rule).name == "torch.yaml", rule.name
+
+
+def test_table_and_figure_code_imports_no_torch():
+    """What a table or figure job imports runs in the light env: no torch, no captum."""
+    code = (
+        "import sys; import shrinkflow.tables.build, shrinkflow.plots as p; "
+        "[__import__(f'shrinkflow.plots.{f.module}') for f in p.FIGURES.values()]; "
+        "bad = sorted(m for m in ('torch', 'captum', 'zfpy') if m in sys.modules); print(bad); "
+        "sys.exit(1 if bad else 0)"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_drift_check_catches_changed_misplaced_and_extra_packages():
     project = pyproject()
-    env = load_env(ROOT / "envs/shrinkflow.yaml")
+    env = load_env(ROOT / "envs/torch.yaml")
     assert env_drift(project, env) == []
 
     drifted = {"dependencies": []}
@@ -243,16 +293,16 @@ def test_drift_check_catches_changed_missing_misplaced_and_extra_packages():
         elif entry.startswith("pytorch"):
             drifted["dependencies"].append("pytorch>=2.1")  # bound drifted
         elif entry.startswith("scipy"):
-            continue  # dropped
+            continue  # dropped: another env may list it
         else:
             drifted["dependencies"].append(entry)
     drifted["dependencies"].append("requests>=2")  # not a project dependency
     problems = env_drift(project, drifted)
     assert any(p.startswith("pytorch: env bounds >=2.1, pyproject >=2.2") for p in problems)
-    assert any(p.startswith("scipy: missing") for p in problems)
-    assert any(p.startswith("zfpy: missing") and "conda instead" in p for p in problems)
-    assert any(p.startswith("requests: in the env") for p in problems)
-    assert len(problems) == 5  # the four above + zfpy listed as an unknown conda package
+    assert any(p.startswith("zfpy: listed under conda but belongs under pip:") for p in problems)
+    assert any(p.startswith("requests: under conda in the env") for p in problems)
+    assert len(problems) == 3
+    assert envs_missing(project, [drifted]) == ["matplotlib", "scipy", "seaborn"]
 
 
 def test_name_mapping_covers_pillow_and_torch():
@@ -267,4 +317,10 @@ def test_static_parse_sees_every_rule_snakemake_sees(workdir: Path):
     proc = snakemake(workdir, "--list-rules")
     listed = {line.strip() for line in proc.stdout.splitlines() if re.fullmatch(r"\s*\w+\s*", line)}
     assert listed, proc.stdout + proc.stderr
-    assert listed == {rule.name for rule in all_rules()}
+    exact = {rule.name for rule in all_rules() if "{" not in rule.name}
+    templates = {rule.name: rule_name_pattern(rule.name) for rule in all_rules() if "{" in rule.name}
+    assert exact <= listed, exact - listed
+    for name in listed - exact:  # each rule defined in a loop matches exactly one template
+        assert sum(bool(p.match(name)) for p in templates.values()) == 1, name
+    for name, pattern in templates.items():
+        assert any(pattern.match(n) for n in listed - exact), name

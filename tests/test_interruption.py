@@ -24,7 +24,7 @@ import pytest
 import torch
 from conftest import snakemake, tiny_config, write_config
 
-from shrinkflow.training import without_timings
+from shrinkflow.train_utils import without_timings
 
 pytestmark = pytest.mark.workflow
 
@@ -46,8 +46,16 @@ def config() -> dict:
     )
 
 
+def _default_sigint() -> None:
+    """In the child before exec: SIGINT back to its default. A process started from a background shell
+    (``pytest &``, nohup, some CI runners) inherits SIGINT as ignored, and Python then installs no
+    KeyboardInterrupt handler, so Ctrl-C would never reach Snakemake."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def start(workdir: Path) -> subprocess.Popen:
-    """snakemake (the CLI conftest uses) in its own process group, so a signal reaches it and its jobs."""
+    """snakemake (the CLI conftest uses) in its own process group, so a signal reaches it and its jobs,
+    with SIGINT handled whatever disposition this test process inherited."""
     exe = shutil.which("snakemake", path=str(Path(sys.executable).parent)) or "snakemake"
     return subprocess.Popen(
         [exe, "--cores", "2", *TARGETS],
@@ -57,6 +65,7 @@ def start(workdir: Path) -> subprocess.Popen:
         text=True,
         env={**os.environ, "PYTHONWARNINGS": "ignore"},
         start_new_session=True,
+        preexec_fn=_default_sigint,
     )
 
 

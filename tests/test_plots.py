@@ -1,6 +1,13 @@
-"""Figures: each writes a non-empty PNG and PDF for small inputs, says "no data" instead of crashing."""
+"""Figures: each writes a non-empty PNG and PDF for small inputs, says "no data" instead of crashing; the
+figure registry is light to import and draws from files."""
 
 from __future__ import annotations
+
+import importlib
+import json
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -9,6 +16,7 @@ import pytest
 from shrinkflow import plots
 from shrinkflow.aggregate import summary
 
+ROOT = Path(__file__).resolve().parents[1]
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
@@ -143,3 +151,95 @@ def test_same_inputs_give_identical_bytes(tmp_path, runs):
     a = plots.plot_per_class_heatmap(runs, tmp_path / "a.png")
     b = plots.plot_per_class_heatmap(runs, tmp_path / "b.png")
     assert [p.read_bytes() for p in a] == [p.read_bytes() for p in b]
+
+
+# ---- registry and method styles ----
+
+
+def test_every_registered_figure_has_a_caption_a_module_and_known_input_kinds():
+    assert plots.names() == list(plots.FIGURES) and len(plots.names()) == 8
+    for name in plots.names():
+        figure = plots.get(name)
+        assert figure.name == name
+        assert (ROOT / "workflow" / "report" / f"{name}.rst").is_file(), f"no caption for figure {name}"
+        assert set(figure.inputs.values()) <= set(plots.INPUT_KINDS), name
+        assert callable(importlib.import_module(f"shrinkflow.plots.{figure.module}").draw)
+    with pytest.raises(KeyError, match="allowed: .*accuracy_vs_bits"):
+        plots.get("no_such_figure")
+
+
+def _python(code: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=False, timeout=120
+    )
+
+
+def test_importing_the_registry_loads_neither_matplotlib_nor_pandas_nor_torch():
+    """The Snakefile imports the registry at parse time; plotting modules load when a figure is drawn."""
+    done = _python(
+        "import sys; import shrinkflow.plots as p; p.get('runtime'); p.names(); "
+        "print(sorted(m for m in ('matplotlib', 'pandas', 'torch', 'seaborn') if m in sys.modules))"
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
+
+
+def test_method_style_shares_a_colour_within_a_family_only():
+    info = {
+        "a1": {"family": "a", "level_meaning": "x"},
+        "a2": {"family": "a", "level_meaning": "x"},
+        "b": {"family": "b", "level_meaning": "y"},
+    }
+    styles = plots.method_style(["a1", "a2", "b", "stranger"], info)
+    assert styles["a1"]["color"] == styles["a2"]["color"]
+    assert styles["a1"]["linestyle"] != styles["a2"]["linestyle"]
+    assert len({tuple(styles[m]["color"]) for m in ("a1", "b", "stranger")}) == 3
+
+    from shrinkflow import codecs
+
+    methods = ["identity", "png", "zfp_rate", "zfp_accuracy", "dct", "adaptive"]
+    styles = plots.method_style(methods, codecs.method_info())
+    assert plots.method_style(methods) == styles  # without info: the codec registry's
+    assert styles["identity"]["color"] == styles["png"]["color"]
+    assert styles["zfp_rate"]["color"] == styles["zfp_accuracy"]["color"]
+    assert styles["zfp_rate"]["marker"] != styles["zfp_accuracy"]["marker"]
+    assert len({tuple(styles[m]["color"]) for m in ("identity", "zfp_rate", "dct", "adaptive")}) == 4
+
+
+def test_registry_draws_a_figure_from_its_input_files(tmp_path, runs):
+    from shrinkflow import codecs
+
+    table = tmp_path / "summary.csv"
+    summary(runs).to_csv(table, index=False)
+    figure = plots.get("accuracy_vs_bits")
+    written = figure.draw({"summary": str(table)}, tmp_path / "fig" / "acc.png", info=codecs.method_info())
+    _check_written(written, "acc")
+    # the same figure straight from the table: reading the file loses nothing
+    direct = plots.plot_accuracy_vs_bits(summary(runs), tmp_path / "direct.png")
+    assert written[0].read_bytes() == direct[0].read_bytes()
+    with pytest.raises(KeyError, match="missing \\['summary'\\]"):
+        figure.draw({}, tmp_path / "x.png")
+
+
+def test_a_figure_job_without_torch_draws_with_the_method_info_it_is_given(tmp_path, runs):
+    from shrinkflow import codecs
+
+    table, info = tmp_path / "summary.csv", tmp_path / "info.json"
+    summary(runs).to_csv(table, index=False)
+    info.write_text(json.dumps(codecs.method_info()))
+    done = _python(
+        "import json, sys\n"
+        "class NoTorch:  # an environment without torch\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name.split('.')[0] == 'torch':\n"
+        "            raise ModuleNotFoundError(name)\n"
+        "sys.meta_path.insert(0, NoTorch())\n"
+        "from shrinkflow import plots\n"
+        f"info = json.loads(open({str(info)!r}).read())\n"
+        f"plots.get('accuracy_vs_bits').draw({{'summary': {str(table)!r}}}, {str(tmp_path / 'acc.png')!r}, "
+        "info=info)\n"
+        "assert 'torch' not in sys.modules\n"
+    )
+    assert done.returncode == 0, done.stderr
+    direct = plots.plot_accuracy_vs_bits(summary(runs), tmp_path / "direct.png")
+    assert (tmp_path / "acc.png").read_bytes() == direct[0].read_bytes()

@@ -7,17 +7,17 @@ import math
 import numpy as np
 import pytest
 import torch
+from torch import nn
 
 from shrinkflow import datasets
+from shrinkflow.runs import load_model, predict
+from shrinkflow.train_utils import without_timings
 from shrinkflow.training import (
     TrainConfig,
     TrainHook,
     TrainingDivergedError,
-    load_model,
-    predict,
     resolve_device,
     train,
-    without_timings,
 )
 
 torch.set_num_threads(1)
@@ -164,6 +164,65 @@ def test_hook_sees_every_sample_once_per_epoch_and_adds_columns():
     r = train("lenet300", x, y, x, y, 3, small_config(epochs=2), seed=0, hook=hook)
     assert torch.equal(hook.seen, torch.full((50,), 2))
     assert r.history["visits"].tolist() == [50.0, 100.0]
+
+
+def test_wrap_model_runs_before_the_optimizer_so_only_the_wrapped_parameters_train():
+    class FrozenBase(nn.Module):
+        """The registry model frozen; a trainable output scale is the only parameter."""
+
+        def __init__(self, base):
+            super().__init__()
+            self.base = base.requires_grad_(False)
+            self.scale = nn.Parameter(torch.ones(()))
+
+        def forward(self, x):
+            return self.base(x) * self.scale
+
+        def features(self, x):
+            return self.base.features(x)
+
+    class Wrap(TrainHook):
+        def wrap_model(self, model):
+            self.before = {k: v.clone() for k, v in model.state_dict().items()}
+            return FrozenBase(model)
+
+    x, y = toy_data(n=64)
+    hook = Wrap()
+    r = train("lenet300", x, y, x, y, 3, small_config(epochs=2), seed=0, hook=hook)
+    assert isinstance(r.model, FrozenBase)
+    assert float(r.model.scale.detach()) != 1.0  # the optimizer was built on the wrapper's parameters
+    for key, value in r.model.base.state_dict().items():
+        assert torch.equal(value, hook.before[key]), key  # the frozen base never moved
+
+
+def test_a_zero_loss_term_changes_nothing_and_a_penalty_shrinks_the_weights():
+    class Penalty(TrainHook):
+        def __init__(self, weight):
+            self.weight = weight
+
+        def loss_term(self, model, x, y, logits, index, epoch):
+            return self.weight * sum(p.square().sum() for p in model.parameters())
+
+    x, y = toy_data()
+    plain = train("lenet300", x, y, x, y, 3, small_config(), seed=0)
+    zero = train("lenet300", x, y, x, y, 3, small_config(), seed=0, hook=Penalty(0.0))
+    for a, b in zip(plain.model.state_dict().values(), zero.model.state_dict().values(), strict=True):
+        assert torch.equal(a, b)
+    strong = train("lenet300", x, y, x, y, 3, small_config(), seed=0, hook=Penalty(1.0))
+    norm = lambda m: float(sum(p.detach().square().sum() for p in m.parameters()))  # noqa: E731
+    assert norm(strong.model) < 0.5 * norm(plain.model)
+    # the reported training loss is what was optimised: cross-entropy plus the penalty
+    assert strong.history["train_loss"].iloc[-1] > plain.history["train_loss"].iloc[-1]
+
+
+def test_a_loss_term_that_turns_nan_stops_the_run_naming_epoch_and_step():
+    class Poison(TrainHook):
+        def loss_term(self, model, x, y, logits, index, epoch):
+            return logits.sum() * float("nan") if epoch == 2 else None
+
+    x, y = toy_data(n=64)
+    with pytest.raises(TrainingDivergedError, match="epoch 2, step 0"):
+        train("lenet300", x, y, x, y, 3, small_config(epochs=3), seed=0, hook=Poison())
 
 
 def test_tiny_mnist5k_run_beats_chance_clearly(digits):

@@ -1,12 +1,9 @@
-"""Aggregation: sidecars, run metrics, histories and analyses → tidy tables; reproduction tables.
+"""Aggregation: sidecars, run metrics, histories and analyses → tidy tables (reproduction tables live in
+:mod:`shrinkflow.reproduction`).
 
 Everything here takes explicit file lists (the workflow's ``expand()`` decides what belongs to a study) and
-derives the run's identity from its path with one parser, :func:`parse_result_path`:
-
-* ``…/compressed/{dataset}/{method}/{level}.json``
-* ``…/runs/{dataset}/{method}/{level}/{model}/seed{seed}/{file}``
-* ``…/analysis/{dataset}/{method}/{level}/{model}/seed{seed}/{analysis}.json``
-* ``…/benchmarks/{rule}/{wildcards…}.tsv``
+derives the run's identity from its path with the layout's one parser (:func:`shrinkflow.layout.parse`,
+wrapped as :func:`parse_result_path`): compressed sidecars, run files, analysis JSONs and benchmark TSVs.
 
 JSON records are flattened key-agnostically (nested dicts become dotted names, e.g. ``params.quality``,
 ``splits.test.psnr_db``); lists are dropped, except ``per_class_accuracy``, which is expanded into
@@ -24,14 +21,14 @@ from __future__ import annotations
 import json
 import math
 import os
-import re
 from collections.abc import Iterable, Mapping, Sequence
-from pathlib import Path, PurePath
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from . import layout
 from .stats import STAT_COLUMNS, summarize
 
 RUN_KEYS = ("dataset", "method", "level", "model", "seed")
@@ -44,63 +41,18 @@ EXPANDED_LISTS = ("per_class_accuracy",)
 #: sidecar keys renamed in the runs table because the run's metrics use the same name for something else
 SIDECAR_RENAMES = {"seed": "codec_seed"}
 
-#: which runs belong to each study of the published-results file (methods of its tables)
-STUDY_METHODS = {
-    "less_is_more": ("identity", "dct", "random_projection", "downsample", "binary_then_resize",
-                     "resize_then_binary"),
-    "adaptcompression": ("identity", "dct", "adaptive"),
-    "correctness_preserving": ("identity", "jpeg", "zfp_rate", "zfp_precision", "zfp_accuracy", "png",
-                               "zfp_reversible"),
-}  # fmt: skip
 
-_SEGMENT = r"[^/]+"
-_PATTERNS = {
-    "compressed": re.compile(
-        rf"(?:^|/)compressed/(?P<dataset>{_SEGMENT})/(?P<method>{_SEGMENT})/(?P<level>{_SEGMENT})\.json$"
-    ),
-    "runs": re.compile(
-        rf"(?:^|/)runs/(?P<dataset>{_SEGMENT})/(?P<method>{_SEGMENT})/(?P<level>{_SEGMENT})/"
-        rf"(?P<model>{_SEGMENT})/seed(?P<seed>\d+)/(?P<file>{_SEGMENT})$"
-    ),
-    "analysis": re.compile(
-        rf"(?:^|/)analysis/(?P<dataset>{_SEGMENT})/(?P<method>{_SEGMENT})/(?P<level>{_SEGMENT})/"
-        rf"(?P<model>{_SEGMENT})/seed(?P<seed>\d+)/(?P<analysis>{_SEGMENT})\.json$"
-    ),
-    "benchmarks": re.compile(rf"(?:^|/)benchmarks/(?P<rule>{_SEGMENT})/(?P<wildcards>.+)\.tsv$"),
-}
-PATH_KINDS = tuple(_PATTERNS)
-
-
-class ResultPathError(ValueError):
-    """A path that does not follow the results layout of ARCHITECTURE.md."""
+#: the result kinds :func:`parse_result_path` reads (see :mod:`shrinkflow.layout`)
+PATH_KINDS = ("compressed", "runs", "analysis", "benchmarks")
+ResultPathError = layout.ResultPathError
 
 
 def parse_result_path(path: str | os.PathLike, kind: str | None = None) -> dict[str, Any]:
-    """Identity fields of a result file from its path: ``{"kind": …, "dataset": …, …}``.
+    """Identity fields of a result file from its path (:func:`shrinkflow.layout.parse`), ``seed`` an int.
 
-    ``kind`` (one of :data:`PATH_KINDS`) restricts the accepted layouts; ``seed`` comes back as an int.
-    The path may have any prefix (``results/`` or an absolute folder); the last match wins.
+    ``kind`` (one of :data:`PATH_KINDS`) restricts the accepted layouts; without it each is tried in turn.
     """
-    posix = PurePath(path).as_posix()
-    kinds = [kind] if kind is not None else list(_PATTERNS)
-    unknown = [k for k in kinds if k not in _PATTERNS]
-    if unknown:
-        raise ValueError(f"unknown result path kind {kind!r}; allowed: {list(PATH_KINDS)}")
-    for k in kinds:
-        match = _PATTERNS[k].search(posix)
-        if match:
-            fields: dict[str, Any] = {"kind": k, **match.groupdict()}
-            if "seed" in fields:
-                fields["seed"] = int(fields["seed"])
-            return fields
-    layouts = {
-        "compressed": "compressed/{dataset}/{method}/{level}.json",
-        "runs": "runs/{dataset}/{method}/{level}/{model}/seed{seed}/{file}",
-        "analysis": "analysis/{dataset}/{method}/{level}/{model}/seed{seed}/{analysis}.json",
-        "benchmarks": "benchmarks/{rule}/{wildcards}.tsv",
-    }
-    expected = " or ".join(layouts[k] for k in kinds)
-    raise ResultPathError(f"path {posix!r} does not follow the results layout {expected}")
+    return layout.parse(path, PATH_KINDS if kind is None else kind)
 
 
 def flatten_record(record: Mapping[str, Any], expand: Sequence[str] = EXPANDED_LISTS) -> dict[str, Any]:
@@ -162,7 +114,7 @@ def sort_runs(df: pd.DataFrame, keys: Sequence[str] = RUN_KEYS) -> pd.DataFrame:
     return df.sort_values(keys, key=key, kind="mergesort").reset_index(drop=True)
 
 
-def _check_unique(df: pd.DataFrame, keys: Sequence[str], what: str) -> None:
+def check_unique(df: pd.DataFrame, keys: Sequence[str], what: str) -> None:
     dup = df[df.duplicated(list(keys), keep=False)]
     if len(dup):
         which = dup[list(keys)].drop_duplicates().to_records(index=False).tolist()
@@ -191,7 +143,7 @@ def collect_compressed(paths: Iterable[str | os.PathLike]) -> pd.DataFrame:
     df = pd.DataFrame(rows)
     if df.empty:
         return pd.DataFrame(columns=["dataset", "method", "level"])
-    _check_unique(df, ["dataset", "method", "level"], "compressed sidecar")
+    check_unique(df, ["dataset", "method", "level"], "compressed sidecar")
     return sort_runs(df, ("dataset", "method", "level"))
 
 
@@ -207,7 +159,7 @@ def collect_metrics(paths: Iterable[str | os.PathLike]) -> pd.DataFrame:
     df = pd.DataFrame(rows)
     if df.empty:
         return pd.DataFrame(columns=list(RUN_KEYS))
-    _check_unique(df, RUN_KEYS, "metrics.json")
+    check_unique(df, RUN_KEYS, "metrics.json")
     return df
 
 
@@ -307,7 +259,7 @@ def summary_wide(
     if sub.empty:
         return pd.DataFrame(columns=groups)
     stats = [c for c in STAT_COLUMNS if c != "metric"]
-    _check_unique(sub, [*groups, "metric"], "summary row")
+    check_unique(sub, [*groups, "metric"], "summary row")
     wide = sub.set_index([*groups, "metric"])[stats].unstack("metric")
     wide.columns = [f"{metric}_{stat}" for stat, metric in wide.columns]
     return sort_runs(wide.reset_index(), groups)
@@ -351,133 +303,11 @@ def read_benchmarks(paths: Iterable[str | os.PathLike]) -> pd.DataFrame:
         for col in frame.columns:
             if col != "h:m:s":
                 frame[col] = pd.to_numeric(frame[col], errors="coerce")
-        frame.insert(0, "rule", ids["rule"])
-        frame.insert(1, "wildcards", ids["wildcards"])
+        frame.insert(0, "rule", ids["folder"])
+        frame.insert(1, "wildcards", ids["job"])
         frame.insert(2, "repeat", range(len(frame)))
         frames.append(frame)
     if not frames:
         return pd.DataFrame(columns=["rule", "wildcards", "repeat", "s", "max_rss"])
     df = pd.concat(frames, ignore_index=True, sort=False)
     return df.sort_values(["rule", "wildcards", "repeat"], kind="mergesort").reset_index(drop=True)
-
-
-# --------------------------------------------------------------------------------------------------------
-# Reproduction tables
-# --------------------------------------------------------------------------------------------------------
-
-#: columns of the published-results file (src/shrinkflow/data/published_results.csv)
-PUBLISHED_COLUMNS = (
-    "study", "paper", "authors", "venue", "arxiv_id", "table", "dataset", "method", "level", "model",
-    "metric", "value", "tolerance", "source_url", "notes",
-)  # fmt: skip
-#: the keys a published number and a shrinkflow summary row are matched on
-MATCH_KEYS = ("dataset", "method", "level", "model", "metric")
-VERDICTS = ("reproduced", "within CI", "not reproduced", "not run", "no published number")
-#: default agreement tolerance (absolute, in the metric's units: 0.01 = one accuracy point)
-DEFAULT_TOLERANCE = 0.01
-REPRODUCTION_COLUMNS = (
-    "study", "table", "dataset", "method", "level", "model", "metric", "published", "tolerance", "mean",
-    "std", "n", "ci95_low", "ci95_high", "difference", "verdict", "source_url", "notes",
-)  # fmt: skip
-
-
-def published_results_path() -> Path:
-    """The packaged published-numbers file."""
-    return Path(__file__).with_name("data") / "published_results.csv"
-
-
-def load_published(path: str | os.PathLike | None = None) -> pd.DataFrame:
-    """The published-numbers table, strings kept as strings (levels like "07" stay verbatim)."""
-    path = published_results_path() if path is None else Path(path)
-    df = pd.read_csv(path, dtype=str, keep_default_na=False, comment=None)
-    missing = [c for c in PUBLISHED_COLUMNS if c not in df.columns]
-    if missing:
-        raise ValueError(f"{path}: lacks column(s) {missing}; expected {list(PUBLISHED_COLUMNS)}")
-    for col in ("value", "tolerance"):
-        df[col] = pd.to_numeric(df[col].replace("", np.nan), errors="raise")
-    return df
-
-
-def verdict(
-    published: float, mean: float, ci95_low: float, ci95_high: float, tolerance: float = DEFAULT_TOLERANCE
-) -> str:
-    """Reproduction verdict for one number, rules applied in order:
-
-    1. no published value (NaN) → "no published number"
-    2. no shrinkflow mean (NaN: not run, or every seed failed) → "not run"
-    3. |mean − published| ≤ tolerance → "reproduced"
-    4. ci95_low ≤ published ≤ ci95_high → "within CI" (consistent with our seeds' spread, but farther than
-       the tolerance: more seeds would decide; with one seed the CI is NaN and this never applies)
-    5. otherwise → "not reproduced"
-    """
-    if published is None or pd.isna(published):
-        return "no published number"
-    if mean is None or pd.isna(mean):
-        return "not run"
-    tol = DEFAULT_TOLERANCE if tolerance is None or pd.isna(tolerance) else float(tolerance)
-    if abs(float(mean) - float(published)) <= tol + 1e-12:
-        return "reproduced"
-    if not (pd.isna(ci95_low) or pd.isna(ci95_high)) and ci95_low <= published <= ci95_high:
-        return "within CI"
-    return "not reproduced"
-
-
-def reproduction_table(
-    summary_long: pd.DataFrame,
-    published: pd.DataFrame,
-    study: str,
-    tolerance: float = DEFAULT_TOLERANCE,
-    include_unmatched: Sequence[str] = (),
-) -> pd.DataFrame:
-    """The paper's numbers beside shrinkflow's mean and 95% CI with a :func:`verdict` per row.
-
-    One row per published entry of ``study`` that names a metric (entries with an empty ``metric`` only
-    document a source and are skipped); matching is exact on dataset, method, level, model and metric. A
-    row's own ``tolerance`` overrides the ``tolerance`` argument. ``include_unmatched`` lists metrics
-    whose shrinkflow rows without a published counterpart are appended with verdict "no published number"
-    (so a study whose tables could not be found still lists what was measured). ``summary_long`` should be
-    restricted by the caller to the study's runs.
-    """
-    known = sorted(set(published["study"]))
-    if study not in known:
-        raise ValueError(f"unknown study {study!r}; the published-results file has {known}")
-    pub = published[(published["study"] == study) & (published["metric"].astype(str) != "")].copy()
-    ours = summary_long.copy()
-    for key in MATCH_KEYS:
-        if key not in ours.columns:
-            raise ValueError(
-                f"summary lacks column {key!r}; expected a long summary from aggregate.summary()"
-            )
-        ours[key] = ours[key].astype(str)
-        pub[key] = pub[key].astype(str)
-    ours = ours[[*MATCH_KEYS, "mean", "std", "n", "ci95_low", "ci95_high"]]
-    _check_unique(ours, MATCH_KEYS, "summary row")
-
-    pub = pub.rename(columns={"value": "published", "tolerance": "row_tolerance"})
-    table = pub.merge(ours, on=list(MATCH_KEYS), how="left")
-    table["tolerance"] = table["row_tolerance"].fillna(tolerance)
-    if include_unmatched:
-        matched = set(map(tuple, pub[list(MATCH_KEYS)].to_numpy().tolist()))
-        extra = ours[ours["metric"].isin(list(include_unmatched))]
-        extra = extra[[tuple(r) not in matched for r in extra[list(MATCH_KEYS)].to_numpy().tolist()]]
-        extra = extra.assign(
-            study=study, table="", published=np.nan, tolerance=tolerance, source_url="",
-            notes="measured by shrinkflow; no published counterpart",
-        )  # fmt: skip
-        table = pd.concat([table, extra], ignore_index=True, sort=False)
-    if table.empty:
-        return pd.DataFrame(columns=list(REPRODUCTION_COLUMNS))
-    table["n"] = table["n"].fillna(0).astype(int)
-    table["difference"] = table["mean"] - table["published"]
-    table["verdict"] = [
-        verdict(p, m, lo, hi, t)
-        for p, m, lo, hi, t in zip(
-            table["published"],
-            table["mean"],
-            table["ci95_low"],
-            table["ci95_high"],
-            table["tolerance"],
-            strict=True,
-        )
-    ]
-    return sort_runs(table[list(REPRODUCTION_COLUMNS)], ("dataset", "method", "level", "model", "metric"))

@@ -1,13 +1,17 @@
-"""Semantic checks of a study config that a JSON schema cannot express, run before any job starts.
+"""Checks of a study config, run before any job starts; every problem is one line naming key, value and
+what is allowed.
 
-The schema (workflow/schemas/config.schema.yaml) checks types and names; :func:`check_study` checks that
-every level is one its method can honour on its dataset's image size and that codec parameters exist.
-All problems are reported together, each naming the key, the value and what is allowed.
+:func:`check_schema` reports violations of the JSON schema (workflow/schemas/config.schema.yaml: types,
+names, ranges) one line each, instead of jsonschema's dump of the schema; :func:`check_study` checks what a
+schema cannot express: that every level is one its method can honour on its dataset's image size, that
+codec parameters exist, and that the adaptive and robustness settings fit together.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import difflib
+import os
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from . import codecs, datasets
@@ -125,3 +129,96 @@ def _check_robustness(config: Mapping[str, Any]) -> list[str]:
                 f"{robustness.get('models')}; add it there"
             )
     return problems
+
+
+def config_value(config: Mapping[str, Any], dotted: str) -> Any:
+    """The value at a dotted key (``analysis.storage.epsilons``) of a validated config."""
+    value: Any = config
+    for part in dotted.split("."):
+        value = value[part]
+    return value
+
+
+# ---- schema violations, one line each ----
+
+
+def check_schema(config: Mapping[str, Any], schema: Mapping[str, Any] | str | os.PathLike) -> None:
+    """Raise :class:`ConfigError` with one line per schema violation of ``config`` (``schema``: a mapping
+    or the path of the YAML schema); the config itself is not changed (defaults are not filled here)."""
+    import jsonschema
+    import yaml
+
+    if not isinstance(schema, Mapping):
+        with open(schema) as fh:
+            schema = yaml.safe_load(fh)
+    validator = jsonschema.Draft202012Validator(schema)
+    problems: list[str] = []
+    for error in validator.iter_errors(config):
+        for line in _describe(error):
+            if line not in problems:
+                problems.append(line)
+    if problems:
+        raise ConfigError("invalid config:\n  - " + "\n  - ".join(problems))
+
+
+def _key_path(parts: Sequence[Any]) -> str:
+    out = ""
+    for part in parts:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "config"
+
+
+def _short(value: Any, limit: int = 80) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _suggest(name: Any, allowed: Sequence[Any]) -> str:
+    close = difflib.get_close_matches(str(name), [str(a) for a in allowed], n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _allowed(values: Sequence[Any]) -> str:
+    return ", ".join(str(v) for v in values)
+
+
+def _describe(error: Any) -> list[str]:
+    """One line per problem of a jsonschema ``ValidationError`` (several for a failed oneOf branch)."""
+    where = _key_path(list(error.absolute_path))
+    kind = error.validator
+    if kind in ("oneOf", "anyOf") and error.context:
+        # the branch whose top-level type fits the value explains the problem best
+        branches: dict[Any, list[Any]] = {}
+        for sub in error.context:
+            branches.setdefault(sub.relative_schema_path[0], []).append(sub)
+        for subs in branches.values():
+            if not any(s.validator == "type" and not s.relative_path for s in subs):
+                return [line for s in subs for line in _describe(s)]
+        return [f"{where}: {_short(error.instance)} has the wrong form ({error.message})"]
+    if "propertyNames" in error.absolute_schema_path and kind == "enum":
+        return [
+            f"{where}: unknown name {error.instance!r}{_suggest(error.instance, error.validator_value)}; "
+            f"allowed: {_allowed(error.validator_value)}"
+        ]
+    if kind == "enum":
+        hint = _suggest(error.instance, error.validator_value)
+        allowed = _allowed(error.validator_value)
+        return [f"{where}: {_short(error.instance)} is not allowed{hint}; allowed: {allowed}"]
+    if kind == "additionalProperties" and error.validator_value is False:
+        known = sorted(error.schema.get("properties", {}))
+        return [
+            f"{where}: unknown key {key!r}{_suggest(key, known)}; allowed: {_allowed(known)}"
+            for key in error.instance
+            if key not in known
+        ]
+    if kind == "required":
+        return [
+            f"{where}: missing required key {key!r}"
+            for key in error.validator_value
+            if isinstance(error.instance, Mapping) and key not in error.instance
+        ]
+    if kind == "type":
+        expected = error.validator_value
+        expected = " or ".join(expected) if isinstance(expected, list) else expected
+        return [f"{where}: {_short(error.instance)} is not of type {expected}"]
+    return [f"{where}: {error.message if len(error.message) <= 160 else error.message[:157] + '...'}"]

@@ -1,4 +1,4 @@
-"""A fast, deterministic mini-batch trainer for the registry models (``train``); ``predict``, ``load_model``.
+"""A fast, deterministic mini-batch trainer for the registry models (``train``; runs on disk: :mod:`.runs`).
 
 Speed: the whole training set is one tensor on the device, indexed by a seeded permutation per epoch; no
 per-sample ``Dataset``/``DataLoader`` in the hot loop. Evaluation uses large batches under
@@ -11,19 +11,18 @@ seed give bit-identical weights and metrics on CPU. Global torch state changed h
 cuDNN flags, thread count, RNG) is restored on return. Wall-clock fields are the metrics keys ending in
 ``_seconds`` or ``_per_second`` (see :func:`without_timings`).
 
-``train`` accepts a :class:`TrainHook` that can transform each training batch, see per-sample losses and
-add per-epoch history columns; the AdaptCompression mode (:mod:`shrinkflow.adaptive`) is such a hook.
+``train`` is a few readable steps (build the model, let the hook wrap it, build the optimizer, then per
+epoch :func:`_train_epoch` and an evaluation) with a :class:`TrainHook` at each seam: wrap or reparameterise
+the model before the optimizer exists, transform training batches, add a loss term per step, see per-sample
+losses, add history columns and metrics. AdaptCompression (:mod:`shrinkflow.adaptive`) is such a hook.
 """
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import math
-import os
-import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -34,6 +33,18 @@ import torch.nn.functional as F
 from torch import nn
 
 from . import models
+from .train_utils import (
+    as_inputs,
+    check_data,
+    deterministic_torch,
+    evaluate,
+    input_statistics,
+    per_class_accuracy,
+    progress_bar,
+    resolve_device,
+    seed_streams,
+    sync,
+)
 
 
 class TrainingDivergedError(RuntimeError):
@@ -95,11 +106,20 @@ class TrainResult:
 
 
 class TrainHook:
-    """Per-epoch behaviour plugged into :func:`train`; every method's default does nothing.
+    """Behaviour plugged into :func:`train`; every method's default does nothing.
 
-    Called in this order: ``setup`` once; per epoch ``batch_inputs`` and ``record_losses`` for every
-    training batch, then ``end_epoch``; ``final_metrics`` once after the last epoch.
+    Called in this order: ``wrap_model`` once, after the model is built (initialised from the run's seed,
+    input statistics set, on the training device) and *before* the optimizer is built, so a hook can
+    reparameterise or wrap it (MCNC, quantization-aware training, ℓ0 gates: the optimizer then trains the
+    returned module's parameters); ``setup`` once; per epoch, for every training batch ``batch_inputs``,
+    ``loss_term`` (an extra term added to the batch's mean cross-entropy before the backward pass: ℓ0/ℓ1
+    penalties, distillation from a teacher's logits) and ``record_losses``; then ``end_epoch``;
+    ``final_metrics`` once after the last epoch. A hook that draws random numbers seeds its own generator.
     """
+
+    def wrap_model(self, model: nn.Module) -> nn.Module:
+        """The module to train (and evaluate and return) in place of ``model``; default: ``model`` itself."""
+        return model
 
     def setup(self, model: nn.Module, x_train: torch.Tensor, y_train: torch.Tensor) -> None:
         """Receive the model and the training tensors (all on the training device) before the first epoch."""
@@ -108,8 +128,18 @@ class TrainHook:
         """The batch the model trains on, given the stored batch ``x`` = x_train[index]; 1-based epoch."""
         return x
 
+    def loss_term(
+        self, model: nn.Module, x: torch.Tensor, y: torch.Tensor, logits: torch.Tensor, index: torch.Tensor,
+        epoch: int,
+    ) -> torch.Tensor | None:
+        """A scalar added to the batch's mean cross-entropy (differentiable), or None for nothing.
+
+        ``x`` is the batch as the model saw it, ``logits`` the model's output on it (with its graph).
+        """  # fmt: skip
+        return None
+
     def record_losses(self, index: torch.Tensor, losses: torch.Tensor, epoch: int) -> None:
-        """Per-sample training losses (detached) of the samples ``index`` in this step."""
+        """Per-sample training losses (detached cross-entropy) of the samples ``index`` in this step."""
 
     def end_epoch(self, epoch: int) -> dict[str, float]:
         """Extra history columns for this epoch."""
@@ -145,146 +175,134 @@ OPTIMIZERS: dict[str, Callable[[list[nn.Parameter], TrainConfig], torch.optim.Op
 # ---- helpers ------------------------------------------------------------------------------------
 
 
-def resolve_device(name: str) -> torch.device:
-    """``auto`` → CUDA when available, else CPU; ``cuda`` without a GPU is an error."""
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if name == "cuda":
-        if not torch.cuda.is_available():
-            raise RuntimeError(
-                "train.device is 'cuda' but no CUDA device is available to torch "
-                f"{torch.__version__}; use device 'auto' or 'cpu'"
-            )
-        return torch.device("cuda")
-    if name == "cpu":
-        return torch.device("cpu")
-    raise ValueError(f"train.device {name!r} is unknown; allowed: ['auto', 'cpu', 'cuda']")
 
 
-def without_timings(metrics: dict[str, Any]) -> dict[str, Any]:
-    """``metrics`` without wall-clock fields (keys ending in ``_seconds`` or ``_per_second``)."""
-    return {k: v for k, v in metrics.items() if not k.endswith(("_seconds", "_per_second"))}
+@dataclass
+class _Data:
+    """The four tensors of a run (float32 inputs, int64 labels) and the input shape."""
+
+    xt: torch.Tensor
+    yt: torch.Tensor
+    xv: torch.Tensor
+    yv: torch.Tensor
+
+    @property
+    def input_shape(self) -> tuple[int, ...]:
+        return tuple(int(s) for s in self.xt.shape[1:])
+
+    def to(self, device: torch.device) -> _Data:
+        return _Data(*(t.to(device) for t in (self.xt, self.yt, self.xv, self.yv)))
 
 
-@contextlib.contextmanager
-def _deterministic_torch(device: torch.device, threads: int | None) -> Iterator[None]:
-    """Deterministic kernels, no cuDNN autotuning and ``threads`` torch threads; all restored afterwards.
+def _as_data(x_train, y_train, x_test, y_test, num_classes: int) -> _Data:
+    def labels(y: np.ndarray | torch.Tensor) -> torch.Tensor:
+        return torch.as_tensor(np.asarray(y) if not isinstance(y, torch.Tensor) else y).long()
 
-    On CUDA, cuBLAS needs ``CUBLAS_WORKSPACE_CONFIG`` for reproducible matmuls (set to ``:4096:8`` when
-    unset), and ops without a deterministic CUDA kernel warn instead of failing.
-    """
-    saved = (
-        torch.are_deterministic_algorithms_enabled(),
-        torch.is_deterministic_algorithms_warn_only_enabled(),
-        torch.backends.cudnn.benchmark,
-        torch.backends.cudnn.deterministic,
-        torch.get_num_threads(),
-    )
-    if device.type == "cuda":
-        os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
-    torch.use_deterministic_algorithms(True, warn_only=device.type == "cuda")
-    torch.backends.cudnn.benchmark = False
-    torch.backends.cudnn.deterministic = True
-    if threads is not None:
-        torch.set_num_threads(threads)
-    try:
-        yield
-    finally:
-        torch.use_deterministic_algorithms(saved[0], warn_only=saved[1])
-        torch.backends.cudnn.benchmark, torch.backends.cudnn.deterministic = saved[2], saved[3]
-        if threads is not None:
-            torch.set_num_threads(saved[4])
+    data = _Data(as_inputs(x_train), labels(y_train), as_inputs(x_test), labels(y_test))
+    check_data(data.xt, data.yt, data.xv, data.yv, num_classes)
+    return data
 
 
-def _seeds(seed: int) -> tuple[int, int]:
-    """Two independent 63-bit seeds (model init, epoch permutations) from one user seed."""
-    init, order = np.random.SeedSequence(int(seed)).generate_state(2, dtype=np.uint64)
-    return int(init) >> 1, int(order) >> 1
+def _build_model(
+    model_name: str, input_shape: tuple[int, ...], num_classes: int, init_seed: int, mean: float, std: float
+) -> nn.Module:
+    """The registry model initialised from ``init_seed`` alone (global RNG state untouched), standardised."""
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(init_seed)
+        model = models.build(model_name, input_shape, num_classes)
+    model.standardize.set_statistics(mean, std)
+    return model
 
 
-def _as_inputs(x: np.ndarray | torch.Tensor) -> torch.Tensor:
-    """A float32 CPU tensor sharing memory with ``x`` when it already is contiguous float32."""
-    if isinstance(x, torch.Tensor):
-        return x.detach().to(dtype=torch.float32)
-    return torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32))
+@dataclass
+class _EpochStats:
+    train_loss: float
+    train_accuracy: float
+    seconds: float
 
 
-def _check_data(x_train, y_train, x_test, y_test, num_classes: int) -> None:
-    for split, x, y in (("train", x_train, y_train), ("test", x_test, y_test)):
-        if x.shape[0] == 0:
-            raise ValueError(f"the {split} split is empty")
-        if y.ndim != 1 or y.shape[0] != x.shape[0]:
-            raise ValueError(
-                f"y_{split} must be 1-D with one label per row of x_{split} ({x.shape[0]}), "
-                f"got shape {tuple(y.shape)}"
-            )
-        lo, hi = int(y.min()), int(y.max())
-        if lo < 0 or hi >= num_classes:
-            raise ValueError(f"y_{split} has labels in [{lo}, {hi}] but num_classes is {num_classes}")
-    if x_train.shape[1:] != x_test.shape[1:]:
-        raise ValueError(
-            f"train and test samples differ in shape: {tuple(x_train.shape[1:])} vs {tuple(x_test.shape[1:])}"
-        )
+def _train_epoch(
+    model: nn.Module,
+    optimizer: torch.optim.Optimizer,
+    data: _Data,
+    perm: torch.Tensor,
+    config: TrainConfig,
+    hook: TrainHook,
+    epoch: int,
+    lr: float,
+    bar: Any,
+) -> _EpochStats:
+    """One pass over the training set in the order ``perm``; raises on a NaN/inf loss (first bad step)."""
+    device = data.xt.device
+    n = data.xt.shape[0]
+    steps = math.ceil(n / config.batch_size)
+    model.train()
+    step_losses = torch.zeros(steps, device=device)
+    correct = torch.zeros((), dtype=torch.int64, device=device)
+    sync(device)
+    t0 = time.perf_counter()
+    for step in range(steps):
+        index = perm[step * config.batch_size : (step + 1) * config.batch_size]
+        xb = hook.batch_inputs(data.xt[index], index, epoch)
+        yb = data.yt[index]
+        logits = model(xb)
+        losses = F.cross_entropy(logits, yb, reduction="none")
+        loss = losses.mean()
+        extra = hook.loss_term(model, xb, yb, logits, index, epoch)
+        total = loss if extra is None else loss + extra
+        optimizer.zero_grad(set_to_none=True)
+        total.backward()
+        optimizer.step()
+        step_losses[step] = total.detach()
+        correct += (logits.detach().argmax(dim=1) == yb).sum()
+        hook.record_losses(index, losses.detach(), epoch)
+        if bar is not None:
+            bar.update()
+    finite = torch.isfinite(step_losses)
+    if not bool(finite.all()):
+        bad = int((~finite).nonzero()[0])
+        raise TrainingDivergedError(epoch, bad, float(step_losses[bad]), lr)
+    # a batch's mean loss weighted by its size gives the epoch's per-sample mean
+    sizes = torch.full((steps,), float(config.batch_size), device=device)
+    sizes[-1] = n - (steps - 1) * config.batch_size
+    train_loss = float((step_losses.double() * sizes.double()).sum()) / n
+    sync(device)
+    return _EpochStats(train_loss, int(correct) / n, time.perf_counter() - t0)
 
 
-def input_statistics(x: torch.Tensor, chunk_rows: int = 4096) -> tuple[float, float]:
-    """Mean and (population) standard deviation over every value of ``x``, two passes in float64 chunks.
-
-    Chunking keeps the peak extra memory at one chunk rather than a float64 copy of the whole set.
-    """
-    n = x.numel()
-    total = sum(float(x[i : i + chunk_rows].double().sum()) for i in range(0, x.shape[0], chunk_rows))
-    mean = total / n
-    sq = sum(
-        float((x[i : i + chunk_rows].double() - mean).square().sum())
-        for i in range(0, x.shape[0], chunk_rows)
-    )
-    return mean, math.sqrt(sq / n)
-
-
-def _progress_bar(enabled: bool | None, total: int, desc: str):
-    if enabled is None:
-        enabled = sys.stderr.isatty()
-    if not enabled:
-        return None
-    try:
-        from tqdm.auto import tqdm
-    except ImportError:  # the bar is a convenience; training does not depend on it
-        return None
-    return tqdm(total=total, desc=desc, unit="step", leave=False, file=sys.stderr)
-
-
-@torch.inference_mode()
-def evaluate(
-    model: nn.Module, x: torch.Tensor, y: torch.Tensor, batch_size: int
-) -> tuple[float, float, torch.Tensor]:
-    """(mean loss, accuracy, predicted classes) of ``model`` on ``x``/``y`` in eval mode, in large batches."""
-    was_training = model.training
-    model.eval()
-    loss_sum = torch.zeros((), dtype=torch.float64, device=x.device)
-    preds = []
-    for i in range(0, x.shape[0], batch_size):
-        logits = model(x[i : i + batch_size])
-        loss_sum += F.cross_entropy(logits, y[i : i + batch_size], reduction="sum").double()
-        preds.append(logits.argmax(dim=1))
-    model.train(was_training)
-    pred = torch.cat(preds)
-    return float(loss_sum) / x.shape[0], float((pred == y).double().mean()), pred
-
-
-def _per_class_accuracy(pred: np.ndarray, y: np.ndarray, num_classes: int) -> list[float | None]:
-    """Accuracy per true class; None for a class absent from the test set (JSON has no NaN)."""
-    counts = np.bincount(y, minlength=num_classes)
-    correct = np.bincount(y[pred == y], minlength=num_classes)
-    return [float(c / n) if n else None for c, n in zip(correct, counts, strict=True)]
-
-
-def _sync(device: torch.device) -> None:
-    if device.type == "cuda":
-        torch.cuda.synchronize(device)
-
-
-# ---- training -----------------------------------------------------------------------------------
+def _run_metrics(
+    model_name: str, model: nn.Module, data: _Data, num_classes: int, config: TrainConfig, seed: int,
+    device: torch.device, history: pd.DataFrame, pred: torch.Tensor, mean: float, std: float,
+) -> dict[str, Any]:
+    """metrics.json of a run (before the caller adds the run's identity and storage)."""  # fmt: skip
+    n = int(data.xt.shape[0])
+    train_seconds = float(history["epoch_seconds"].sum())
+    last = history.to_dict("records")[-1]
+    cfg = asdict(config)
+    cfg.pop("progress")
+    return {
+        "model": model_name,
+        "input_shape": list(data.input_shape),
+        "num_classes": int(num_classes),
+        "num_parameters": sum(p.numel() for p in model.parameters()),
+        "seed": int(seed),
+        "n_train": n,
+        "n_test": int(data.xv.shape[0]),
+        "test_accuracy": last["test_accuracy"],
+        "test_loss": last["test_loss"],
+        "train_accuracy": last["train_accuracy"],
+        "train_loss": last["train_loss"],
+        "per_class_accuracy": per_class_accuracy(pred.cpu().numpy(), data.yv.cpu().numpy(), num_classes),
+        "input_mean": mean,
+        "input_std": std,
+        **{k: v for k, v in cfg.items() if k != "device"},
+        "device_requested": config.device,
+        "device": str(device),
+        "torch_version": torch.__version__,
+        "train_seconds": train_seconds,
+        "eval_seconds": float(history["eval_seconds"].sum()),
+        "samples_per_second": n * config.epochs / train_seconds if train_seconds > 0 else None,
+    }
 
 
 def train(
@@ -305,40 +323,35 @@ def train(
     ``Standardize`` buffers are set to the training set's scalar mean/std first. Each epoch visits the
     training set in a fresh seeded permutation (the last batch may be short); the learning rate follows
     ``config.schedule`` per epoch. ``train_loss``/``train_accuracy`` are running means over the epoch's
-    steps (weights changing); test metrics are computed after each epoch in eval mode. A NaN/inf batch
-    loss raises :class:`TrainingDivergedError` at the end of that epoch, naming the first bad step.
+    steps (weights changing; the loss includes the hook's ``loss_term``); test metrics are computed after
+    each epoch in eval mode. A NaN/inf batch loss raises :class:`TrainingDivergedError` at the end of that
+    epoch, naming the first bad step. ``hook`` (:class:`TrainHook`) may wrap the model before the optimizer
+    is built, change batches, add a loss term and add history columns and metrics.
     """
     config.validate()
     log = log or logging.getLogger(__name__)
     device = resolve_device(config.device)
-    xt, xv = _as_inputs(x_train), _as_inputs(x_test)
-    yt = torch.as_tensor(np.asarray(y_train) if not isinstance(y_train, torch.Tensor) else y_train).long()
-    yv = torch.as_tensor(np.asarray(y_test) if not isinstance(y_test, torch.Tensor) else y_test).long()
-    _check_data(xt, yt, xv, yv, num_classes)
-    input_shape = tuple(int(s) for s in xt.shape[1:])
+    data = _as_data(x_train, y_train, x_test, y_test, num_classes)
     hook = hook or TrainHook()
-    init_seed, order_seed = _seeds(seed)
+    init_seed, order_seed = seed_streams(seed)
 
-    with _deterministic_torch(device, config.threads):
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(init_seed)
-            model = models.build(model_name, input_shape, num_classes)
-        mean, std = input_statistics(xt)
-        model.standardize.set_statistics(mean, std)
-        model.to(device)
-        xt, yt, xv, yv = (t.to(device) for t in (xt, yt, xv, yv))
+    with deterministic_torch(device, config.threads):
+        mean, std = input_statistics(data.xt)
+        model = _build_model(model_name, data.input_shape, num_classes, init_seed, mean, std).to(device)
+        data = data.to(device)
+        model = hook.wrap_model(model)
         optimizer = OPTIMIZERS[config.optimizer](list(model.parameters()), config)
         schedule = SCHEDULES[config.schedule]
         order = torch.Generator().manual_seed(order_seed)
-        hook.setup(model, xt, yt)
+        hook.setup(model, data.xt, data.yt)
 
-        n = xt.shape[0]
+        n = data.xt.shape[0]
         steps = math.ceil(n / config.batch_size)
         rows: list[dict[str, Any]] = []
-        bar = _progress_bar(config.progress, config.epochs * steps, f"train {model_name}")
+        bar = progress_bar(config.progress, config.epochs * steps, f"train {model_name}")
         log.info(
             "training %s on %s: %d train / %d test samples of shape %s, %d epochs × %d steps, seed %d",
-            model_name, device, n, xv.shape[0], input_shape, config.epochs, steps, seed,
+            model_name, device, n, data.xv.shape[0], data.input_shape, config.epochs, steps, seed,
         )  # fmt: skip
         pred = torch.empty(0)
         try:
@@ -346,61 +359,32 @@ def train(
                 lr = schedule(config.lr, epoch - 1, config.epochs)
                 for group in optimizer.param_groups:
                     group["lr"] = lr
-                model.train()
-                step_losses = torch.zeros(steps, device=device)
-                correct = torch.zeros((), dtype=torch.int64, device=device)
-                _sync(device)
-                t0 = time.perf_counter()
                 perm = torch.randperm(n, generator=order).to(device)
-                for step in range(steps):
-                    index = perm[step * config.batch_size : (step + 1) * config.batch_size]
-                    xb = hook.batch_inputs(xt[index], index, epoch)
-                    yb = yt[index]
-                    logits = model(xb)
-                    losses = F.cross_entropy(logits, yb, reduction="none")
-                    loss = losses.mean()
-                    optimizer.zero_grad(set_to_none=True)
-                    loss.backward()
-                    optimizer.step()
-                    step_losses[step] = loss.detach()
-                    correct += (logits.detach().argmax(dim=1) == yb).sum()
-                    hook.record_losses(index, losses.detach(), epoch)
-                    if bar is not None:
-                        bar.update()
-                finite = torch.isfinite(step_losses)
-                if not bool(finite.all()):
-                    bad = int((~finite).nonzero()[0])
-                    raise TrainingDivergedError(epoch, bad, float(step_losses[bad]), lr)
-                # a batch's mean loss weighted by its size gives the epoch's per-sample mean
-                sizes = torch.full((steps,), float(config.batch_size), device=device)
-                sizes[-1] = n - (steps - 1) * config.batch_size
-                train_loss = float((step_losses.double() * sizes.double()).sum()) / n
-                train_accuracy = int(correct) / n
-                _sync(device)
-                epoch_seconds = time.perf_counter() - t0
-
+                stats = _train_epoch(model, optimizer, data, perm, config, hook, epoch, lr, bar)
                 t1 = time.perf_counter()
-                test_loss, test_accuracy, pred = evaluate(model, xv, yv, config.eval_batch_size)
-                _sync(device)
+                test_loss, test_accuracy, pred = evaluate(model, data.xv, data.yv, config.eval_batch_size)
+                sync(device)
                 eval_seconds = time.perf_counter() - t1
                 extra = hook.end_epoch(epoch)
-                row = {
-                    "epoch": epoch,
-                    "train_loss": train_loss,
-                    "train_accuracy": train_accuracy,
-                    "test_loss": test_loss,
-                    "test_accuracy": test_accuracy,
-                    "lr": lr,
-                    "epoch_seconds": epoch_seconds,
-                    "eval_seconds": eval_seconds,
-                    **extra,
-                }
-                rows.append(row)
+                rows.append(
+                    {
+                        "epoch": epoch,
+                        "train_loss": stats.train_loss,
+                        "train_accuracy": stats.train_accuracy,
+                        "test_loss": test_loss,
+                        "test_accuracy": test_accuracy,
+                        "lr": lr,
+                        "epoch_seconds": stats.seconds,
+                        "eval_seconds": eval_seconds,
+                        **extra,
+                    }
+                )
                 log.info(
                     "epoch %d/%d: lr %.4g, train loss %.4f acc %.4f, test loss %.4f acc %.4f, "
                     "%.2f s + eval %.2f s%s",
-                    epoch, config.epochs, lr, train_loss, train_accuracy, test_loss, test_accuracy,
-                    epoch_seconds, eval_seconds, "".join(f", {k} {v:.4g}" for k, v in extra.items()),
+                    epoch, config.epochs, lr, stats.train_loss, stats.train_accuracy, test_loss,
+                    test_accuracy, stats.seconds, eval_seconds,
+                    "".join(f", {k} {v:.4g}" for k, v in extra.items()),
                 )  # fmt: skip
         finally:
             if bar is not None:
@@ -408,82 +392,8 @@ def train(
 
         model.to("cpu").eval()
         history = pd.DataFrame(rows)
-        train_seconds = float(history["epoch_seconds"].sum())
-        last = rows[-1]
-        cfg = asdict(config)
-        cfg.pop("progress")
-        metrics: dict[str, Any] = {
-            "model": model_name,
-            "input_shape": list(input_shape),
-            "num_classes": int(num_classes),
-            "num_parameters": sum(p.numel() for p in model.parameters()),
-            "seed": int(seed),
-            "n_train": int(n),
-            "n_test": int(xv.shape[0]),
-            "test_accuracy": last["test_accuracy"],
-            "test_loss": last["test_loss"],
-            "train_accuracy": last["train_accuracy"],
-            "train_loss": last["train_loss"],
-            "per_class_accuracy": _per_class_accuracy(pred.cpu().numpy(), yv.cpu().numpy(), num_classes),
-            "input_mean": mean,
-            "input_std": std,
-            **{k: v for k, v in cfg.items() if k != "device"},
-            "device_requested": config.device,
-            "device": str(device),
-            "torch_version": torch.__version__,
-            "train_seconds": train_seconds,
-            "eval_seconds": float(history["eval_seconds"].sum()),
-            "samples_per_second": n * config.epochs / train_seconds if train_seconds > 0 else None,
-            **hook.final_metrics(),
-        }
+        metrics = _run_metrics(
+            model_name, model, data, num_classes, config, seed, device, history, pred, mean, std
+        )
+        metrics.update(hook.final_metrics())
     return TrainResult(model=model, history=history, metrics=metrics)
-
-
-# ---- analysis-stage helpers ----------------------------------------------------------------------
-
-
-@torch.inference_mode()
-def predict(model: nn.Module, x: np.ndarray | torch.Tensor, batch_size: int = 1024) -> np.ndarray:
-    """Logits (float32 N × classes) of ``model`` on ``x`` in eval mode, ``batch_size`` rows at a time."""
-    if batch_size < 1:
-        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
-    xt = _as_inputs(x)
-    device = next(model.parameters()).device
-    was_training = model.training
-    model.eval()
-    try:
-        out = [
-            model(xt[i : i + batch_size].to(device)).float().cpu() for i in range(0, xt.shape[0], batch_size)
-        ]
-    finally:
-        model.train(was_training)
-    if not out:
-        raise ValueError("cannot predict on an empty input (0 rows)")
-    return torch.cat(out).numpy()
-
-
-def save_run(
-    result: TrainResult,
-    metrics: dict[str, Any],
-    model_path: str | os.PathLike,
-    history_path: str | os.PathLike,
-    metrics_path: str | os.PathLike,
-) -> None:
-    """Write a run's three outputs, each atomically; metrics.json last, so it marks a complete run."""
-    from .artifacts import atomic_path, write_json
-
-    with atomic_path(model_path, suffix=".pt") as tmp:
-        torch.save(result.model.state_dict(), tmp)
-    with atomic_path(history_path, suffix=".csv") as tmp:
-        result.history.to_csv(tmp, index=False)
-    write_json(metrics_path, metrics)
-
-
-def load_model(
-    name: str, input_shape: tuple[int, ...], num_classes: int, state_dict_path: str | os.PathLike
-) -> nn.Module:
-    """Model ``name`` with the state_dict saved by the train rule (``weights_only=True`` load), eval mode."""
-    model = models.build(name, input_shape, num_classes)
-    state = torch.load(state_dict_path, map_location="cpu", weights_only=True)
-    model.load_state_dict(state)
-    return model.eval()

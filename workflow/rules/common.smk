@@ -1,5 +1,6 @@
 # Python only: config validation, the study grid, input functions and wildcard constraints.
-# This is the one place that expands the grid (dataset x method x level x model x seed).
+# This is the one place that expands the grid (dataset x method x level x model x seed); every path comes
+# from shrinkflow.layout, and the analysis, table and figure rules are defined from the registries.
 
 import copy
 import sys
@@ -12,14 +13,18 @@ from snakemake.utils import validate
 # and inside per-rule conda environments.
 sys.path.insert(0, str(Path(workflow.basedir) / "src"))
 
-from shrinkflow import codecs, datasets, models  # noqa: E402
-from shrinkflow.config import (  # noqa: E402
+from shrinkflow import analysis, codecs, datasets, layout, models, plots, tables
+from shrinkflow.config import (
     ConfigError,
+    check_schema,
     check_study,
+    config_value,
     level_key,
     models_of,
     view_of,
 )
+
+SCHEMA = "../schemas/config.schema.yaml"
 
 # A --configfile is a complete study (the presets are): it replaces config.yaml instead of being merged
 # into it, which would silently add the default grid to a preset's. --config KEY=VALUE still overrides keys.
@@ -27,8 +32,11 @@ if workflow.overwrite_configfiles:
     config.clear()
     config.update(copy.deepcopy(workflow.config_settings.overwrite_config))
 
-validate(config, schema="../schemas/config.schema.yaml")
 try:
+    check_schema(
+        config, Path(workflow.current_basedir) / SCHEMA
+    )  # one line per problem
+    validate(config, schema=SCHEMA)  # fills in the schema's defaults
     check_study(config)
 except ConfigError as err:
     raise WorkflowError(str(err)) from None
@@ -40,11 +48,15 @@ wildcard_constraints:
     model="|".join(models.names()),
     level=r"[A-Za-z0-9.\-]+",
     seed=r"\d+",
+    study=r"[A-Za-z0-9_]+",
 
 
 # Peak memory per job (MB) by dataset size class; see README "Memory".
 _MEM_MB = {"small": 2000, "large": 4000}
 _LARGE_DATASETS = {"cifar10", "kodak"}
+
+
+# ---- the study grid ----
 
 
 def study_grid():
@@ -57,15 +69,9 @@ def study_grid():
     ]
 
 
-def compressed_targets():
-    return [
-        f"results/compressed/{dataset}/{method}/{level}.json"
-        for dataset, method, level in study_grid()
-    ]
-
-
-def run_dir(dataset, method, level, model, seed):
-    return f"results/runs/{dataset}/{method}/{level}/{model}/seed{seed}"
+def models_for(dataset):
+    """The models trained on ``dataset``'s artifacts (``models`` is a list, or a mapping per dataset)."""
+    return models_of(config, dataset)
 
 
 def grid_runs():
@@ -78,32 +84,24 @@ def grid_runs():
     ]
 
 
-def run_targets(filename="metrics.json"):
-    return [f"{run_dir(*run)}/{filename}" for run in grid_runs()]
-
-
-def models_for(dataset):
-    """The models trained on ``dataset``'s artifacts (``models`` is a list, or a mapping per dataset)."""
-    return models_of(config, dataset)
-
-
-def adaptive_models(dataset):
-    return config["adaptive"].get("models") or models_for(dataset)
-
-
 def adaptive_runs():
     """(dataset, "adaptive", preset, model, seed) of every AdaptCompression run."""
     return [
         (dataset, "adaptive", preset, model, seed)
         for dataset in config["adaptive"]["datasets"]
         for preset in config["adaptive"]["presets"]
-        for model in adaptive_models(dataset)
+        for model in config["adaptive"].get("models") or models_for(dataset)
         for seed in config["seeds"]
     ]
 
 
-def adaptive_targets(filename="metrics.json"):
-    return [f"{run_dir(*run)}/{filename}" for run in adaptive_runs()]
+def analysed_runs():
+    """The grid runs compared with a reference: every run except the references themselves."""
+    return [run for run in grid_runs() if run[1] != "identity"]
+
+
+def run_fields(run):
+    return dict(zip(("dataset", "method", "level", "model", "seed"), run))
 
 
 def robustness_grid():
@@ -116,85 +114,199 @@ def robustness_grid():
     return out if config["analysis"]["robustness"]["models"] else {}
 
 
-def robustness_targets():
+def robustness_jobs():
+    """(dataset, model, seed) of every robustness job."""
     return [
-        f"results/robustness/{dataset}/{model}/seed{seed}.csv"
+        (dataset, model, seed)
         for dataset in robustness_grid()
         for model in config["analysis"]["robustness"]["models"]
         for seed in config["seeds"]
     ]
 
 
-def analysis_targets(analyses=None):
-    """Per-run analysis JSONs of every grid run except the references themselves."""
-    analyses = config["analysis"]["enabled"] if analyses is None else analyses
+# ---- target lists (paths from shrinkflow.layout) ----
+
+
+def compressed_targets(ext="json"):
     return [
-        f"results/analysis/{dataset}/{method}/{level}/{model}/seed{seed}/{analysis}.json"
-        for dataset, method, level, model, seed in grid_runs()
-        if method != "identity"
-        for analysis in analyses
-        if analysis in config["analysis"]["enabled"]
+        layout.path("compressed", dataset=d, method=m, level=lv, ext=ext)
+        for d, m, lv in study_grid()
     ]
 
 
+def run_targets(file="metrics.json", runs=None):
+    runs = grid_runs() if runs is None else runs
+    return [layout.path("runs", **run_fields(run), file=file) for run in runs]
+
+
+def adaptive_targets(file="metrics.json"):
+    return run_targets(file, adaptive_runs())
+
+
+def analysis_targets(analyses=None, ext="json"):
+    """Per-run analysis files of every analysed run, for the enabled analyses among ``analyses``."""
+    enabled = config["analysis"]["enabled"]
+    wanted = [a for a in (enabled if analyses is None else analyses) if a in enabled]
+    return [
+        layout.path("analysis", **run_fields(run), analysis=name, ext=ext)
+        for run in analysed_runs()
+        for name in wanted
+    ]
+
+
+def robustness_targets():
+    return [
+        layout.path("robustness", dataset=d, model=mo, seed=s)
+        for d, mo, s in robustness_jobs()
+    ]
+
+
+def data_targets(ext="json"):
+    return sorted({layout.path("data", dataset=d, ext=ext) for d, _, _ in study_grid()})
+
+
+def attribution_figure_runs():
+    """Up to four runs shown in the attribution figure: first dataset, model and seed, one per method
+    (its middle level), methods in grid order; all share the same seeded test images."""
+    runs = grid_runs()
+    if not runs or "attributions" not in config["analysis"]["enabled"]:
+        return []
+    dataset, model, seed = runs[0][0], runs[0][3], runs[0][4]
+    shown = []
+    for method, levels in config["datasets"][dataset].items():
+        if method != "identity":
+            level = level_key(levels[len(levels) // 2])
+            shown.append((dataset, method, level, model, seed))
+    return shown[:4]
+
+
+def attribution_figure_files(ext):
+    return [
+        layout.path("analysis", **run_fields(run), analysis="attributions", ext=ext)
+        for run in attribution_figure_runs()
+    ]
+
+
+def benchmark_targets():
+    """Benchmark files of every job of the study (the runtime figure reads them)."""
+    grid = study_grid()
+    files = [
+        layout.benchmark("prepare_dataset", "data", dataset=d)
+        for d in sorted({d for d, _, _ in grid})
+    ]
+    files += [
+        layout.benchmark("compress", "compressed", dataset=d, method=m, level=lv)
+        for d, m, lv in grid
+    ]
+    files += [
+        layout.benchmark("train", "runs", **run_fields(run)) for run in grid_runs()
+    ]
+    files += [
+        layout.benchmark("train_adaptive", "runs", **run_fields(run))
+        for run in adaptive_runs()
+    ]
+    files += [
+        layout.benchmark(f"analyze_{name}", "analysis", **run_fields(run))
+        for run in analysed_runs()
+        for name in config["analysis"]["enabled"]
+    ]
+    files += [
+        layout.benchmark(
+            "analyze_robustness", "robustness", dataset=d, model=mo, seed=s
+        )
+        for d, mo, s in robustness_jobs()
+    ]
+    return files
+
+
+def table_path(name):
+    return layout.path("tables", table=name)
+
+
+# Input kinds named by the table and figure registries (shrinkflow.tables, shrinkflow.plots): each resolves
+# to the study's files of that kind. A single-file kind resolves to a path, or to [] when the study has
+# nothing of it.
+STUDY_FILES = {
+    "run_metrics": lambda: run_targets("metrics.json"),
+    "run_histories": lambda: run_targets("history.csv"),
+    "adaptive_metrics": lambda: adaptive_targets("metrics.json"),
+    "adaptive_histories": lambda: adaptive_targets("history.csv"),
+    "compressed_sidecars": lambda: compressed_targets("json"),
+    "data_sidecars": lambda: data_targets("json"),
+    "run_analyses": lambda: analysis_targets(),
+    "boundaries_analyses": lambda: analysis_targets(["boundaries"]),
+    "attribution_analyses": lambda: attribution_figure_files("json"),
+    "attribution_arrays": lambda: attribution_figure_files("npz"),
+    "attribution_data": lambda: sorted(
+        {
+            layout.path("data", dataset=r[0], ext="npz")
+            for r in attribution_figure_runs()
+        }
+    ),
+    "robustness_rows": robustness_targets,
+    "benchmarks": benchmark_targets,
+    "runs_table": lambda: table_path("runs"),
+    "summary_table": lambda: table_path("summary"),
+    "robustness_table": lambda: (
+        table_path("robustness") if robustness_targets() else []
+    ),
+}
+
+
+def study_files(kinds):
+    """The files of one input kind, or of several kinds concatenated."""
+    if isinstance(kinds, str):
+        return STUDY_FILES[kinds]()
+    return [path for kind in kinds for path in study_files(kind)]
+
+
+def entry_inputs(entry):
+    """Named inputs of a table or figure registry entry."""
+    return {name: study_files(kinds) for name, kinds in entry.inputs.items()}
+
+
+def entry_wanted(entry):
+    """A table or figure is part of the study when each input it reads (but its optional ones) exists."""
+    optional = getattr(entry, "optional", ())
+    return all(
+        files for name, files in entry_inputs(entry).items() if name not in optional
+    )
+
+
+def entry_params(entry):
+    """A table's parameters, from the dotted config keys its registry entry names."""
+    return {name: config_value(config, key) for name, key in entry.params.items()}
+
+
 def table_targets():
-    tables = ["runs", "summary", "storage_at_epsilon"]
-    if robustness_targets():
-        tables += ["robustness", "batchnorm_amplification"]
-    tables += [f"reproduction_{study}" for study in config["reproduction"]["studies"]]
-    return [f"results/tables/{name}.csv" for name in tables]
+    targets = []
+    for entry in tables.TABLES.values():
+        if entry_wanted(entry):
+            stems = (
+                [
+                    entry.file_stem.format(study=s)
+                    for s in config["reproduction"]["studies"]
+                ]
+                if "{study}" in entry.file_stem
+                else [entry.file_stem]
+            )
+            targets += [table_path(stem) for stem in stems]
+    return targets
 
 
 def figure_names():
-    names = ["accuracy_vs_bits", "training_curves", "per_class_heatmap", "runtime"]
-    if adaptive_runs():
-        names.append("adaptive_fractions")
-    if analysis_targets(["attributions"]):
-        names.append("attribution_overlays")
-    if robustness_targets():
-        names.append("robustness")
-    if analysis_targets(["boundaries"]):
-        names.append("boundary_ratios")
-    return names
+    return [name for name, entry in plots.FIGURES.items() if entry_wanted(entry)]
 
 
 def figure_targets():
-    return [f"results/figures/{name}.png" for name in figure_names()]
+    return [layout.path("figures", figure=name, ext="png") for name in figure_names()]
 
 
 def all_targets():
     return table_targets() + figure_targets()
 
 
-def benchmark_targets():
-    """Benchmark files of every job of the study (the runtime figure and table read them)."""
-    compress = [
-        f"results/benchmarks/compress/{d}/{m}/{lv}.tsv" for d, m, lv in study_grid()
-    ]
-    train = [
-        f"results/benchmarks/train/{d}/{m}/{lv}/{mo}/seed{s}.tsv"
-        for d, m, lv, mo, s in grid_runs()
-    ]
-    adaptive = [
-        f"results/benchmarks/train_adaptive/{d}/{p}/{mo}/seed{s}.tsv"
-        for d, _, p, mo, s in adaptive_runs()
-    ]
-    analyses = [
-        f"results/benchmarks/analyze_{analysis}/{d}/{m}/{lv}/{mo}/seed{s}.tsv"
-        for d, m, lv, mo, s in grid_runs()
-        if m != "identity"
-        for analysis in config["analysis"]["enabled"]
-    ]
-    prepare = sorted(
-        {f"results/benchmarks/prepare_dataset/{d}.tsv" for d, _, _ in study_grid()}
-    )
-    robustness = [
-        p.replace(
-            "results/robustness/", "results/benchmarks/analyze_robustness/", 1
-        ).replace(".csv", ".tsv")
-        for p in robustness_targets()
-    ]
-    return prepare + compress + train + adaptive + analyses + robustness
+# ---- input functions and params of the rules ----
 
 
 def get_codec_params(wildcards):
@@ -208,12 +320,9 @@ def get_view(wildcards):
     return view_of(config, wildcards.method)
 
 
-def get_mem_mb(rule_name):
-    def mem_mb(wildcards):
-        large = getattr(wildcards, "dataset", "") in _LARGE_DATASETS
-        return _MEM_MB["large" if large else "small"]
-
-    return mem_mb
+def get_mem_mb(wildcards):
+    large = getattr(wildcards, "dataset", "") in _LARGE_DATASETS
+    return _MEM_MB["large" if large else "small"]
 
 
 def get_train_runtime(wildcards):
@@ -232,82 +341,54 @@ def get_adaptive_preset(wildcards):
     return config["adaptive"]["presets"][wildcards.preset]
 
 
-def reference_dir(wildcards):
-    """The run this run is compared with: same dataset, model and seed, trained on identity data."""
-    return run_dir(
-        wildcards.dataset, "identity", "full", wildcards.model, wildcards.seed
-    )
+#: AdaptCompression runs sit in the runs layout under method "adaptive", level = the preset's name
+ADAPTIVE_RUN = {"method": "adaptive", "level": "{preset}"}
 
 
-def robustness_inputs(suffix):
-    """Compressed test sets (``suffix`` .npz or .json) the robustness analysis of a dataset reads."""
+def adaptive_run(file):
+    return layout.pattern("runs", **ADAPTIVE_RUN, file=file)
+
+
+def adaptive_artifact(ext):
+    """The dct artifact AdaptCompression reads (stored_k × stored_k coefficients)."""
+    level = config["adaptive"]["stored_k"]
+    return layout.pattern("compressed", method="dct", level=level, ext=ext)
+
+
+def analysis_inputs(wildcards):
+    """A run's artifact and model, and its reference: same dataset, model and seed, trained on identity."""
+    fields = dict(wildcards.items())
+    reference = {**fields, "method": "identity", "level": "full"}
+    compressed = {k: fields[k] for k in ("dataset", "method", "level")}
+    return {
+        "data": layout.path("data", dataset=wildcards.dataset, ext="npz"),
+        "npz": layout.path("compressed", **compressed, ext="npz"),
+        "sidecar": layout.path("compressed", **compressed, ext="json"),
+        "model": layout.path("runs", **fields, file="model.pt"),
+        "reference_model": layout.path("runs", **reference, file="model.pt"),
+    }
+
+
+def robustness_inputs(ext):
+    """Compressed test sets (``ext`` npz or json) the robustness analysis of a dataset reads."""
 
     def inputs(wildcards):
         return [
-            f"results/compressed/{wildcards.dataset}/{method}/{level}{suffix}"
-            for method, level in robustness_grid()[wildcards.dataset]
+            layout.path(
+                "compressed", dataset=wildcards.dataset, method=m, level=lv, ext=ext
+            )
+            for m, lv in robustness_grid()[wildcards.dataset]
         ]
 
     return inputs
 
 
-# ---- input functions of the analysis, table and figure rules ----
-
-
-def analysis_inputs(wildcards):
-    reference = reference_dir(wildcards)
-    run = run_dir(
-        wildcards.dataset,
-        wildcards.method,
-        wildcards.level,
-        wildcards.model,
-        wildcards.seed,
-    )
-    return {
-        "data": f"results/data/{wildcards.dataset}.npz",
-        "npz": f"results/compressed/{wildcards.dataset}/{wildcards.method}/{wildcards.level}.npz",
-        "sidecar": f"results/compressed/{wildcards.dataset}/{wildcards.method}/{wildcards.level}.json",
-        "model": f"{run}/model.pt",
-        "reference_model": f"{reference}/model.pt",
-    }
-
-
-def grid_metrics():
-    return run_targets("metrics.json")
-
-
 def figure_outputs(name):
     return {
         "png": report(
-            f"results/figures/{name}.png",
+            layout.pattern("figures", figure=name, ext="png"),
             caption=f"../report/{name}.rst",
             category="Figures",
         ),
-        "pdf": f"results/figures/{name}.pdf",
-    }
-
-
-def attribution_figure_runs():
-    """Up to four runs shown in the attribution figure: first dataset, model and seed, one per method
-    (its middle level), methods in grid order; all share the same seeded test images."""
-    runs = grid_runs()
-    if not runs:
-        return []
-    dataset, model, seed = runs[0][0], runs[0][3], runs[0][4]
-    shown = []
-    for method, levels in config["datasets"][dataset].items():
-        if method != "identity":
-            shown.append(
-                (dataset, method, level_key(levels[len(levels) // 2]), model, seed)
-            )
-    return shown[:4]
-
-
-def attribution_figure_inputs(wildcards):
-    runs = attribution_figure_runs()
-    prefix = "results/analysis/{}/{}/{}/{}/seed{}/attributions"
-    return {
-        "json": [prefix.format(*run) + ".json" for run in runs],
-        "npz": [prefix.format(*run) + ".npz" for run in runs],
-        "data": sorted({f"results/data/{run[0]}.npz" for run in runs}),
+        "pdf": layout.pattern("figures", figure=name, ext="pdf"),
     }

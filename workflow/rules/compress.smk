@@ -1,18 +1,18 @@
 rule compress:
     input:
-        npz="results/data/{dataset}.npz",
+        npz=layout.pattern("data", ext="npz"),
     output:
-        npz="results/compressed/{dataset}/{method}/{level}.npz",
-        sidecar="results/compressed/{dataset}/{method}/{level}.json",
+        npz=layout.pattern("compressed", ext="npz"),
+        sidecar=layout.pattern("compressed", ext="json"),
     log:
-        "logs/compress/{dataset}/{method}/{level}.log",
+        layout.log("compress", "compressed"),
     benchmark:
-        "results/benchmarks/compress/{dataset}/{method}/{level}.tsv"
+        layout.benchmark("compress", "compressed")
     conda:
-        "../../envs/shrinkflow.yaml"
+        "../../envs/torch.yaml"
     threads: config["threads"]["compress"]
     resources:
-        mem_mb=get_mem_mb("compress"),
+        mem_mb=get_mem_mb,
         runtime=30,
     params:
         codec_params=get_codec_params,

@@ -1,16 +1,16 @@
 rule prepare_dataset:
     output:
-        npz="results/data/{dataset}.npz",
-        sidecar="results/data/{dataset}.json",
+        npz=layout.pattern("data", ext="npz"),
+        sidecar=layout.pattern("data", ext="json"),
     log:
-        "logs/prepare_dataset/{dataset}.log",
+        layout.log("prepare_dataset", "data"),
     benchmark:
-        "results/benchmarks/prepare_dataset/{dataset}.tsv"
+        layout.benchmark("prepare_dataset", "data")
     conda:
-        "../../envs/shrinkflow.yaml"
+        "../../envs/torch.yaml"
     threads: 1
     resources:
-        mem_mb=get_mem_mb("prepare_dataset"),
+        mem_mb=get_mem_mb,
         runtime=30,
     params:
         data_root=config["data"]["root"],

@@ -1,20 +1,20 @@
 rule train:
     input:
-        npz="results/compressed/{dataset}/{method}/{level}.npz",
-        sidecar="results/compressed/{dataset}/{method}/{level}.json",
+        npz=layout.pattern("compressed", ext="npz"),
+        sidecar=layout.pattern("compressed", ext="json"),
     output:
-        model="results/runs/{dataset}/{method}/{level}/{model}/seed{seed}/model.pt",
-        metrics="results/runs/{dataset}/{method}/{level}/{model}/seed{seed}/metrics.json",
-        history="results/runs/{dataset}/{method}/{level}/{model}/seed{seed}/history.csv",
+        model=layout.pattern("runs", file="model.pt"),
+        metrics=layout.pattern("runs", file="metrics.json"),
+        history=layout.pattern("runs", file="history.csv"),
     log:
-        "logs/train/{dataset}/{method}/{level}/{model}/seed{seed}.log",
+        layout.log("train", "runs"),
     benchmark:
-        "results/benchmarks/train/{dataset}/{method}/{level}/{model}/seed{seed}.tsv"
+        layout.benchmark("train", "runs")
     conda:
-        "../../envs/shrinkflow.yaml"
+        "../../envs/torch.yaml"
     threads: config["threads"]["train"]
     resources:
-        mem_mb=get_mem_mb("train"),
+        mem_mb=get_mem_mb,
         runtime=get_train_runtime,
         gpu=get_gpu,
     params:
@@ -24,23 +24,24 @@ rule train:
         "../../scripts/train.py"
 
 
+# AdaptCompression: a training mode of the dct artifact; its runs sit under method "adaptive", level {preset}.
 rule train_adaptive:
     input:
-        npz=f"results/compressed/{{dataset}}/dct/{config['adaptive']['stored_k']}.npz",
-        sidecar=f"results/compressed/{{dataset}}/dct/{config['adaptive']['stored_k']}.json",
+        npz=adaptive_artifact("npz"),
+        sidecar=adaptive_artifact("json"),
     output:
-        model="results/runs/{dataset}/adaptive/{preset}/{model}/seed{seed}/model.pt",
-        metrics="results/runs/{dataset}/adaptive/{preset}/{model}/seed{seed}/metrics.json",
-        history="results/runs/{dataset}/adaptive/{preset}/{model}/seed{seed}/history.csv",
+        model=adaptive_run("model.pt"),
+        metrics=adaptive_run("metrics.json"),
+        history=adaptive_run("history.csv"),
     log:
-        "logs/train_adaptive/{dataset}/{preset}/{model}/seed{seed}.log",
+        layout.log("train_adaptive", "runs", **ADAPTIVE_RUN),
     benchmark:
-        "results/benchmarks/train_adaptive/{dataset}/{preset}/{model}/seed{seed}.tsv"
+        layout.benchmark("train_adaptive", "runs", **ADAPTIVE_RUN)
     conda:
-        "../../envs/shrinkflow.yaml"
+        "../../envs/torch.yaml"
     threads: config["threads"]["train"]
     resources:
-        mem_mb=get_mem_mb("train_adaptive"),
+        mem_mb=get_mem_mb,
         runtime=get_train_runtime,
         gpu=get_gpu,
     params:

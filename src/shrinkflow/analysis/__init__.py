@@ -1,51 +1,105 @@
 """Correctness and robustness analyses: does a model trained on compressed data decide like the reference?
 
-One module per analysis, each with one public entry function that takes arrays or models and returns a dict
-of JSON-able values; per-image numpy arrays, where an analysis has them, sit under the dict's ``"arrays"``
-key (split them off with :func:`split_arrays` before writing JSON):
+The per-run analyses form a registry (:data:`ANALYSES`, ``get(name)``): one module each, with a public entry
+function on arrays or models and a ``run(pair, settings)`` that computes the analysis of one
+:class:`~shrinkflow.analysis.pairs.RunPair` (a run and its reference) with the ``analysis.<name>`` config
+settings. The workflow defines one rule per registry entry, so adding an analysis is one module plus one
+line below. Results are dicts of JSON-able values; per-image numpy arrays sit under the ``"arrays"`` key
+(:func:`split_arrays` separates them before writing JSON):
 
-* :func:`output_analysis` (``output``): accuracy, confusion, agreement, misclassification cost Δ_{μ,d}
-* :func:`feature_analysis` (``features``): linear CKA and k-NN agreement of penultimate embeddings
-* :func:`attribution_analysis` (``attributions``): weighted Jaccard of Captum attribution maps
-* :func:`boundary_analysis` (``boundaries``): distance to the decision boundary along random directions
-* :func:`accuracy_on`, :func:`robustness_rows`, :func:`batchnorm_amplification` (``robustness``)
-* :func:`storage_at_epsilon` (``storage``): least storage within ε of the reference's accuracy
+* ``output`` (:func:`output_analysis`): accuracy, confusion, agreement, misclassification cost Δ_{μ,d}
+* ``features`` (:func:`feature_analysis`): linear CKA and k-NN agreement of penultimate embeddings
+* ``attributions`` (:func:`attribution_analysis`): weighted Jaccard of Captum attribution maps
+* ``boundaries`` (:func:`boundary_analysis`): distance to the decision boundary along random directions
+
+Beside them: robustness of reference models on compressed test sets (:func:`robustness_rows`; tables in
+:mod:`~shrinkflow.analysis.drops`) and storage at ε (:func:`storage_at_epsilon`).
+
+This module imports neither torch nor pandas (the workflow reads the registry when it parses the
+Snakefile); the functions below are loaded on first use.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import importlib
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
-from .attributions import attribution_analysis, weighted_jaccard
-from .boundaries import boundary_analysis
-from .features import feature_analysis, knn_agreement, linear_cka
-from .output import class_distance_matrix, misclassification_cost, output_analysis
-from .robustness import accuracy_drops, accuracy_on, batchnorm_amplification, robustness_rows
-from .storage import storage_at_epsilon
+    import numpy as np
+
+    from .pairs import RunPair
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """A per-run analysis: its module (which defines ``run(pair, settings) -> dict``) and job runtime."""
+
+    name: str
+    #: minutes a job may take on a CPU node (the rule's ``runtime`` resource)
+    runtime_min: int
+    description: str
+
+    def run(self, pair: RunPair, settings: Mapping[str, Any]) -> dict[str, Any]:
+        return importlib.import_module(f"{__name__}.{self.name}").run(pair, settings)
+
+
+#: the per-run analyses; the workflow runs the ones named in ``analysis.enabled``
+ANALYSES: dict[str, Analysis] = {
+    a.name: a
+    for a in (
+        Analysis("output", 20, "accuracy, per-class accuracy, agreement, misclassification cost"),
+        Analysis("features", 20, "linear CKA and k-NN agreement of penultimate embeddings"),
+        Analysis("attributions", 60, "weighted Jaccard of Captum attribution maps on the raw image grid"),
+        Analysis("boundaries", 60, "distance to the first label change along random directions"),
+    )
+}
+
+
+def names() -> list[str]:
+    return list(ANALYSES)
+
+
+def get(name: str) -> Analysis:
+    try:
+        return ANALYSES[name]
+    except KeyError:
+        raise ValueError(f"unknown analysis {name!r}; allowed: {names()}") from None
 
 
 def split_arrays(result: dict[str, Any]) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
-    """``(summary, arrays)``: the JSON-able part of an analysis result and its per-image arrays ."""
+    """``(summary, arrays)``: the JSON-able part of an analysis result and its per-image arrays."""
+    import numpy as np
+
     summary = {k: v for k, v in result.items() if k != "arrays"}
     return summary, {k: np.asarray(v) for k, v in result.get("arrays", {}).items()}
 
 
-__all__ = [
-    "accuracy_drops",
-    "accuracy_on",
-    "attribution_analysis",
-    "batchnorm_amplification",
-    "boundary_analysis",
-    "class_distance_matrix",
-    "feature_analysis",
-    "knn_agreement",
-    "linear_cka",
-    "misclassification_cost",
-    "output_analysis",
-    "robustness_rows",
-    "split_arrays",
-    "storage_at_epsilon",
-    "weighted_jaccard",
-]
+#: public functions of the analysis modules, loaded on first access (PEP 562)
+_LAZY = {
+    "accuracy_drops": "drops",
+    "batchnorm_amplification": "drops",
+    "accuracy_on": "robustness",
+    "robustness_rows": "robustness",
+    "attribution_analysis": "attributions",
+    "weighted_jaccard": "attributions",
+    "boundary_analysis": "boundaries",
+    "feature_analysis": "features",
+    "knn_agreement": "features",
+    "linear_cka": "features",
+    "class_distance_matrix": "output",
+    "misclassification_cost": "output",
+    "output_analysis": "output",
+    "storage_at_epsilon": "storage",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+__all__ = ["ANALYSES", "Analysis", "get", "names", "split_arrays", *sorted(_LAZY)]

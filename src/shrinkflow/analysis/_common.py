@@ -60,3 +60,15 @@ def check_2d(name: str, a: np.ndarray, rows: int | None = None) -> np.ndarray:
     if rows is not None and a.shape[0] != rows:
         raise ValueError(f"{name} has {a.shape[0]} rows but {rows} were expected (one per test image)")
     return a
+
+
+class Composed(nn.Module):
+    """``model(transform(x))`` as one module, so Captum differentiates through the codec's transform."""
+
+    def __init__(self, model: nn.Module, transform: Callable[[torch.Tensor], torch.Tensor] | None = None):
+        super().__init__()
+        self.model = model
+        self.transform = transform
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.model(self.transform(x) if self.transform is not None else x)

@@ -26,28 +26,19 @@ Maps are compared on the raw image grid. f is attributed on the raw images. f̃ 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
 from torch import nn
 
-from ._common import BATCH_ROWS, as_float_tensor, batched_logits, eval_mode
+from ._common import BATCH_ROWS, Composed, as_float_tensor, batched_logits, eval_mode
+
+if TYPE_CHECKING:
+    from .pairs import RunPair
 
 METHODS = ("saliency", "integrated_gradients", "occlusion")
-
-
-class Composed(nn.Module):
-    """``model(transform(x))`` as one module, so Captum differentiates through the codec's transform."""
-
-    def __init__(self, model: nn.Module, transform: Callable[[torch.Tensor], torch.Tensor] | None = None):
-        super().__init__()
-        self.model = model
-        self.transform = transform
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.model(self.transform(x) if self.transform is not None else x)
 
 
 class NumpyForward(nn.Module):
@@ -246,3 +237,28 @@ def attribution_analysis(
         result["attribution_possible"] = False
     result["arrays"] = arrays
     return result
+
+
+def run(pair: RunPair, settings: Mapping[str, Any]) -> dict[str, Any]:
+    """The ``attributions`` analysis of a run and its reference on the raw image grid (see the module
+    docstring for how the compressed-data model is reached from raw pixels)."""
+    from .pairs import numpy_forward, raw_forward
+
+    forward, differentiable = raw_forward(pair)
+    return attribution_analysis(
+        pair.model,
+        pair.reference,
+        pair.x_raw,
+        view=pair.view,
+        transform=forward.transform if differentiable else None,
+        x_decoded=pair.x_view if pair.view == "pixels" else None,
+        numpy_forward=None if differentiable else numpy_forward(forward),
+        n_images=settings["n_images"],
+        seed=settings["seed"],
+        methods=settings["methods"],
+        ig_steps=settings["ig_steps"],
+        occlusion_window=settings["occlusion_window"],
+        occlusion_stride=settings["occlusion_stride"],
+        normalize=settings["normalize"],
+        n_maps=settings["n_maps"],
+    )

@@ -27,12 +27,16 @@ Conventions (recorded in the result):
 from __future__ import annotations
 
 import math
-from typing import Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
 
 from ._common import BATCH_ROWS, ForwardFn, as_float_tensor, batched_logits, eval_mode
+
+if TYPE_CHECKING:
+    from .pairs import RunPair
 
 
 def random_directions(n_points: int, n_directions: int, shape: tuple[int, ...], seed: int) -> torch.Tensor:
@@ -181,3 +185,25 @@ def boundary_analysis(
             "reference_censored": ref_cens,
         },
     }
+
+
+def run(pair: RunPair, settings: Mapping[str, Any]) -> dict[str, Any]:
+    """The ``boundaries`` analysis: both models decide on raw images clipped to [0, 1] (valid images only)."""
+    from .attributions import select_images
+    from .pairs import Clipped, raw_forward
+
+    forward, _ = raw_forward(pair)
+    forward, reference = Clipped(forward), Clipped(pair.reference)
+    points = select_images(pair.x_raw.shape[0], settings["n_points"], settings["seed"])
+    result = boundary_analysis(
+        forward,
+        reference,
+        pair.x_raw[points],
+        n_directions=settings["n_directions"],
+        max_radius=settings["max_radius"],
+        tol=settings["tol"],
+        seed=settings["seed"],
+    )
+    result["point_indices"] = points.tolist()
+    result["input_domain"] = "raw images clipped to [0, 1] for both models"
+    return result

@@ -12,12 +12,16 @@ Two measures on the penultimate activations (N × D and N × D', D ≠ D' allowe
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
 
 from ._common import check_2d
+
+if TYPE_CHECKING:
+    from .pairs import RunPair
 
 
 def linear_cka(x: np.ndarray | torch.Tensor, y: np.ndarray | torch.Tensor) -> float:
@@ -110,3 +114,12 @@ def feature_analysis(
         "knn_overlap_mean": float(overlap.mean()),
         "arrays": {"knn_jaccard": jaccard, "knn_overlap": overlap},
     }
+
+
+def run(pair: RunPair, settings: Mapping[str, Any]) -> dict[str, Any]:
+    """The ``features`` analysis of a run and its reference (``analysis.features`` settings)."""
+    from .pairs import embeddings
+
+    return feature_analysis(
+        embeddings(pair.model, pair.x_view), embeddings(pair.reference, pair.x_raw), k=settings["k"]
+    )

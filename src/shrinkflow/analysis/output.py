@@ -13,12 +13,15 @@ charges confusions across semantic groups (animal ↔ vehicle on CIFAR-10) more 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ._common import check_2d
+
+if TYPE_CHECKING:
+    from .pairs import RunPair
 
 DISTANCE_KINDS = ("zero_one", "two_level")
 
@@ -168,3 +171,18 @@ def output_analysis(
         "reference_label_cost": misclassification_cost(ref_pred, labels, d, mu),
         "arrays": {"predictions": pred, "reference_predictions": ref_pred, "agree": agree},
     }
+
+
+def run(pair: RunPair, settings: Mapping[str, Any]) -> dict[str, Any]:
+    """The ``output`` analysis of a run and its reference (``analysis.output`` settings of the config)."""
+    from ..runs import predict
+
+    kind = settings["distance"]
+    distance = class_distance_matrix(
+        kind, pair.num_classes, within=settings["two_level_within"], across=settings["two_level_across"]
+    )
+    result = output_analysis(
+        predict(pair.model, pair.x_view), predict(pair.reference, pair.x_raw), pair.labels, distance=distance
+    )
+    result["distance"] = kind
+    return result

@@ -24,8 +24,8 @@ from torch import nn
 
 from .. import artifacts, codecs
 from ..compress import decode_split, encode_split
-from ..training import load_model
-from .attributions import Composed
+from ..runs import load_model
+from ._common import Composed
 
 
 @dataclass

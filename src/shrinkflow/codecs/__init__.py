@@ -41,4 +41,16 @@ def get(name: str) -> Codec:
         raise LevelError(f"unknown method {name!r}; allowed: {names()}") from None
 
 
-__all__ = ["VIEWS", "Codec", "LevelError", "Payload", "get", "names"]
+def method_info() -> dict[str, dict[str, str]]:
+    """``{method: {"family", "level_meaning"}}`` for every method that results can name: each registered
+    codec, plus ``adaptive`` (AdaptCompression runs: a training mode of the dct codec, not a codec).
+    Plain strings, so that jobs without torch (the figure rules) can be handed it as a parameter."""
+    info = {
+        name: {"family": codec.family, "level_meaning": codec.level_meaning}
+        for name, codec in sorted(_REGISTRY.items())
+    }
+    info["adaptive"] = {"family": "adaptive", "level_meaning": "AdaptCompression preset"}
+    return info
+
+
+__all__ = ["VIEWS", "Codec", "LevelError", "Payload", "get", "method_info", "names"]

@@ -52,9 +52,12 @@ class Payload:
 
 
 class Codec(ABC):
-    """Base class: subclasses set ``name`` and implement encode/decode (and level validation)."""
+    """Base class: subclasses set ``name`` and ``family``, implement encode/decode and level validation."""
 
     name: ClassVar[str]
+    #: codecs of one family (lossless controls, the two binary orders, the zfp modes) share a colour in
+    #: figures and differ by marker and line style; a codec unlike any other is its own family (its name)
+    family: ClassVar[str]
     #: human-readable meaning of ``level`` ("k (kept DCT coefficients per side)", "JPEG quality", ...)
     level_meaning: ClassVar[str] = "level"
     #: codecs without a level (lossless controls) take the single level "full"

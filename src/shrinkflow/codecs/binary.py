@@ -34,6 +34,7 @@ def _upsample(small: np.ndarray, meta) -> np.ndarray:
 class BinaryThenResize(Codec):
     name = "binary_then_resize"
     level_meaning = "s (side length after thresholding and resizing)"
+    family = "binary"
 
     def _parse_level(self, level, image_shape):
         return parse_side(self.name, level, image_shape)
@@ -57,6 +58,7 @@ class BinaryThenResize(Codec):
 class ResizeThenBinary(Codec):
     name = "resize_then_binary"
     level_meaning = "s (side length of the thresholded image)"
+    family = "binary"
 
     def _parse_level(self, level, image_shape):
         return parse_side(self.name, level, image_shape)

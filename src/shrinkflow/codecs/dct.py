@@ -112,6 +112,7 @@ def _storage(k: int, channels: int, bits: int) -> dict:
 class Dct(Codec):
     name = "dct"
     level_meaning = "k (kept DCT coefficients per side)"
+    family = "dct"
     default_params = {"bits": 8}
 
     def _parse_level(self, level, image_shape):

@@ -11,6 +11,7 @@ class Identity(Codec):
     name = "identity"
     has_level = False
     level_meaning = "none (lossless reference)"
+    family = "lossless"
 
     def encode(self, images, level, params, rng, threads=1) -> Payload:
         storage = {"pixels": "raw uint8 N×H×W×C, no header"}

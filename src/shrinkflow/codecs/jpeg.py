@@ -75,6 +75,7 @@ def tables_only_stream(shape: tuple[int, int, int], save_kwargs) -> bytes:
 class Jpeg(Codec):
     name = "jpeg"
     level_meaning = "q (JPEG quality, Pillow scale)"
+    family = "jpeg"
     default_params = {"optimize": False, "subsampling": "4:2:0", "shared_tables": False}
 
     def _parse_level(self, level, image_shape):
@@ -124,6 +125,7 @@ class Png(Codec):
     name = "png"
     has_level = False
     level_meaning = "none (lossless PNG control)"
+    family = "lossless"
     default_params = {"optimize": False, "compress_level": 6}
 
     def parse_level(self, level, image_shape):

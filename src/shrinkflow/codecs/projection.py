@@ -38,6 +38,7 @@ def reconstruction_matrix(projection: np.ndarray) -> np.ndarray:
 class RandomProjection(Codec):
     name = "random_projection"
     level_meaning = "k (projected dimensions)"
+    family = "random_projection"
     default_params = {"bits": 8, "seed": 0}
 
     def _parse_level(self, level, image_shape):

@@ -36,6 +36,7 @@ def parse_side(name: str, level, image_shape) -> int:
 class Downsample(Codec):
     name = "downsample"
     level_meaning = "s (output side length in pixels)"
+    family = "downsample"
 
     def _parse_level(self, level, image_shape):
         return parse_side(self.name, level, image_shape)

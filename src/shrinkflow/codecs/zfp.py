@@ -178,6 +178,7 @@ class ZfpRate(_Zfp):
     name = "zfp_rate"
     zfp_mode = "fixed_rate"
     level_meaning = "rate (bits per value)"
+    family = "zfp"
 
     def _parse_level(self, level, image_shape):
         return parse_float(
@@ -192,6 +193,7 @@ class ZfpPrecision(_Zfp):
     name = "zfp_precision"
     zfp_mode = "fixed_precision"
     level_meaning = "precision (bit planes kept)"
+    family = "zfp"
 
     def _parse_level(self, level, image_shape):
         return parse_int(self.name, level, 1, 32, "precision (bit planes of float32)")
@@ -204,6 +206,7 @@ class ZfpAccuracy(_Zfp):
     name = "zfp_accuracy"
     zfp_mode = "fixed_accuracy"
     level_meaning = "tolerance (absolute error bound in grey levels)"
+    family = "zfp"
 
     def _parse_level(self, level, image_shape):
         return parse_float(self.name, level, 0.0, 255.0, "tolerance (grey levels)", low_open=True)
@@ -217,6 +220,7 @@ class ZfpReversible(_Zfp):
     zfp_mode = "reversible"
     has_level = False
     level_meaning = "none (lossless zfp control)"
+    family = "lossless"
 
     def mode_arguments(self, level):
         return {}

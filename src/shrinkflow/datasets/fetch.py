@@ -17,6 +17,10 @@ dataset keeps its own cache folder.
 A checksum mismatch, a failed download or a missing file raises :class:`DatasetError` naming the file, the
 URL or folder, and for mismatches the expected and the actual digest. A file found locally that does not
 match is never deleted or replaced: the error tells the user to remove it.
+
+This module knows files, not datasets: it imports no dataset module and not the registry, so the
+dataset modules can use it and ``python -m shrinkflow.download`` (which needs the registry) can sit on
+top of both without an import cycle. :mod:`shrinkflow.download` re-exports it under its old name.
 """
 
 from __future__ import annotations
@@ -25,7 +29,6 @@ import hashlib
 import http.client
 import logging
 import os
-import sys
 import tempfile
 import urllib.error
 import urllib.request
@@ -33,16 +36,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from .errors import DatasetError
+
 log = logging.getLogger(__name__)
 
 DIGEST_ALGORITHMS = {"sha256": 64, "md5": 32}  # algorithm -> hex length
 DEFAULT_CACHE_DIR = Path("results/downloads")
 DEFAULT_TIMEOUT_S = 60.0
 CHUNK_BYTES = 1 << 20
-
-
-class DatasetError(RuntimeError):
-    """A dataset could not be obtained or verified; the message says which file and why."""
 
 
 @dataclass(frozen=True)
@@ -118,7 +119,6 @@ def _check(remote: RemoteFile, hashes: _Hashes, where: str) -> str | None:
                 f"checksum mismatch, expected {algorithm}:{expected}, actual {algorithm}:{actual}"
             )
     return f"{where}: {'; '.join(problems)}" if problems else None
-    return None
 
 
 def verify_file(path: str | os.PathLike, remote: RemoteFile) -> str:
@@ -239,39 +239,3 @@ def _unique(folders: Iterable[Path | None]) -> list[Path]:
         if folder is not None and folder not in out:
             out.append(folder)
     return out
-
-
-def main(argv: list[str] | None = None) -> int:
-    """``python -m shrinkflow.download DATASET ... --dest DIR``: fetch and verify raw files only.
-
-    For offline clusters: run it where there is network, copy ``DIR`` over, and point ``data.root`` at it
-    (files land in ``DIR/<dataset>/``, the layout ``data_root`` is searched in).
-    """
-    import argparse
-
-    from . import datasets
-
-    parser = argparse.ArgumentParser(prog="python -m shrinkflow.download", description=main.__doc__)
-    parser.add_argument("datasets", nargs="+", choices=datasets.names(), metavar="DATASET")
-    parser.add_argument("--dest", default=str(DEFAULT_CACHE_DIR), help="folder to download into")
-    parser.add_argument("--timeout-s", type=float, default=DEFAULT_TIMEOUT_S)
-    args = parser.parse_args(argv)
-    for name in args.datasets:
-        files = datasets.get(name).files
-        if not files:
-            print(f"{name}: nothing to download (ships with its Python package)")
-        for remote in files:
-            try:
-                path, sha256 = fetch(remote, cache_dir=args.dest, timeout_s=args.timeout_s, subdir=name)
-            except DatasetError as err:
-                print(f"error: {err}", file=sys.stderr)
-                return 1
-            print(f"{name}: {path} sha256:{sha256}")
-    return 0
-
-
-if __name__ == "__main__":
-    # run the package's copy of this module, so errors and tables share one DatasetError / RemoteFile
-    from shrinkflow.download import main as _main
-
-    raise SystemExit(_main())

@@ -1,0 +1,154 @@
+"""Every results path pattern of shrinkflow, written once.
+
+A *stage* is a folder of results with one key per job (the wildcards of the rule that writes it) and a leaf
+(the file name part). Rules take their ``output:``, ``log:`` and ``benchmark:`` strings from here, target
+functions fill the same patterns with the study grid, and the aggregation code parses paths back into
+their fields with :func:`parse`. A new stage (e.g. compressed models under ``results/models/``) is one more
+entry in :data:`STAGES`.
+
+Patterns use Snakemake's wildcard syntax (``{dataset}``); :func:`pattern` fills some fields and leaves the
+others as wildcards, :func:`path` fills all of them.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import string
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import PurePath
+from typing import Any
+
+#: the key of one trained run; analyses of a run share it, so every result keeps the run's lineage
+RUN_KEY = "{dataset}/{method}/{level}/{model}/seed{seed}"
+
+
+@dataclass(frozen=True)
+class Stage:
+    """``{root}/{key}{leaf}``: ``key`` names one job's results, ``leaf`` the file(s) it writes."""
+
+    root: str
+    key: str
+    leaf: str
+
+    @property
+    def template(self) -> str:
+        return f"{self.root}/{self.key}{self.leaf}"
+
+
+STAGES: dict[str, Stage] = {
+    "data": Stage("results/data", "{dataset}", ".{ext}"),
+    "compressed": Stage("results/compressed", "{dataset}/{method}/{level}", ".{ext}"),
+    "runs": Stage("results/runs", RUN_KEY, "/{file}"),
+    "analysis": Stage("results/analysis", RUN_KEY, "/{analysis}.{ext}"),
+    "robustness": Stage("results/robustness", "{dataset}/{model}/seed{seed}", ".csv"),
+    "tables": Stage("results/tables", "{table}", ".csv"),
+    "figures": Stage("results/figures", "{figure}", ".{ext}"),
+    "benchmarks": Stage("results/benchmarks", "{folder}/{job}", ".tsv"),
+    "logs": Stage("logs", "{folder}/{job}", ".log"),
+}
+KINDS = tuple(STAGES)
+
+#: regular expression of each field when a path is parsed (fields not listed: one path segment)
+_FIELD_REGEX = {"seed": r"\d+", "job": r".+"}
+_FORMATTER = string.Formatter()
+
+
+class ResultPathError(ValueError):
+    """A path that does not follow the results layout."""
+
+
+def _stage(kind: str) -> Stage:
+    try:
+        return STAGES[kind]
+    except KeyError:
+        raise ValueError(f"unknown result path kind {kind!r}; allowed: {list(KINDS)}") from None
+
+
+def _fill(template: str, values: dict[str, Any], *, partial: bool) -> str:
+    out = []
+    for literal, field, _, _ in _FORMATTER.parse(template):
+        out.append(literal)
+        if field is None:
+            continue
+        if field in values:
+            out.append(str(values[field]))
+        elif partial:
+            out.append("{" + field + "}")
+        else:
+            raise KeyError(f"path field {field!r} of {template!r} not given")
+    return "".join(out)
+
+
+def fields(kind: str) -> tuple[str, ...]:
+    """The field names of a stage's pattern, in path order."""
+    return tuple(f for _, f, _, _ in _FORMATTER.parse(_stage(kind).template) if f is not None)
+
+
+def _check_fields(kind: str, given: dict[str, Any]) -> None:
+    unknown = set(given) - set(fields(kind))
+    if unknown:
+        raise KeyError(f"{kind} paths have no field(s) {sorted(unknown)}; fields: {list(fields(kind))}")
+
+
+def pattern(kind: str, **fixed: Any) -> str:
+    """The stage's pattern with ``fixed`` fields filled and the rest left as ``{wildcards}``."""
+    _check_fields(kind, fixed)
+    return _fill(_stage(kind).template, fixed, partial=True)
+
+
+def path(kind: str, **values: Any) -> str:
+    """One concrete path of a stage; every field must be given."""
+    _check_fields(kind, values)
+    return _fill(_stage(kind).template, values, partial=False)
+
+
+def key(kind: str, **fixed: Any) -> str:
+    """The job key of a stage (its pattern without root and leaf), ``fixed`` fields filled."""
+    return _fill(_stage(kind).key, fixed, partial=True)
+
+
+def log(folder: str, kind: str, **fixed: Any) -> str:
+    """``logs/{folder}/<key of kind>.log``: one log per job, keyed like the job's outputs."""
+    return path("logs", folder=folder, job=key(kind, **fixed))
+
+
+def benchmark(folder: str, kind: str, **fixed: Any) -> str:
+    """``results/benchmarks/{folder}/<key of kind>.tsv`` (Snakemake ``benchmark:`` file of each job)."""
+    return path("benchmarks", folder=folder, job=key(kind, **fixed))
+
+
+def _regex(kind: str) -> re.Pattern[str]:
+    template = _stage(kind).template.removeprefix("results/")
+    parts = []
+    for literal, field, _, _ in _FORMATTER.parse(template):
+        parts.append(re.escape(literal))
+        if field is not None:
+            parts.append(f"(?P<{field}>{_FIELD_REGEX.get(field, '[^/]+')})")
+    # any prefix (results/ or an absolute folder); the path must end with the pattern
+    return re.compile(r"(?:^|/)" + "".join(parts) + "$")
+
+
+_REGEXES = {kind: _regex(kind) for kind in KINDS}
+
+
+def parse(path_: str | os.PathLike, kind: str | Sequence[str] | None = None) -> dict[str, Any]:
+    """Fields of a result file from its path: ``{"kind": …, "dataset": …, …}``, ``seed`` as an int.
+
+    ``kind`` (one stage or several) restricts the accepted stages; the first that matches wins (all of
+    :data:`KINDS`, in order, when None). The path may have any prefix (``results/`` or an absolute folder).
+    """
+    posix = PurePath(path_).as_posix()
+    kinds = list(KINDS) if kind is None else [kind] if isinstance(kind, str) else list(kind)
+    for k in kinds:
+        _stage(k)
+    for k in kinds:
+        match = _REGEXES[k].search(posix)
+        if match:
+            values: dict[str, Any] = {"kind": k, **match.groupdict()}
+            if "seed" in values:
+                values["seed"] = int(values["seed"])
+            return values
+    expected = " or ".join(_stage(k).template for k in kinds)
+    raise ResultPathError(f"path {posix!r} does not follow the results layout {expected}")

@@ -1,0 +1,100 @@
+"""The study's figures: name, module that draws it, the inputs it reads, one line of description.
+
+The workflow makes one rule per :data:`FIGURES` entry and resolves each *input kind* (:data:`INPUT_KINDS`)
+to files; ``scripts/figures.py`` then calls :meth:`Figure.draw`. This module imports neither matplotlib,
+pandas nor torch, so that the Snakefile can read it at parse time; a figure's module is imported only when
+it is drawn.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+#: what a figure can read; the workflow turns each kind into a path (str) or a list of paths
+INPUT_KINDS: Mapping[str, str] = {
+    "summary_table": "results/tables/summary.csv (one path)",
+    "robustness_table": "results/tables/robustness.csv (one path)",
+    "run_histories": "history.csv of every grid run",
+    "run_metrics": "metrics.json of every grid run",
+    "adaptive_histories": "history.csv of every AdaptCompression run",
+    "adaptive_metrics": "metrics.json of every AdaptCompression run",
+    "data_sidecars": "results/data/{dataset}.json of every dataset of the study",
+    "boundaries_analyses": "boundaries.json of every analysed run",
+    "attribution_analyses": "attributions.json of the runs shown in the attribution figure",
+    "attribution_arrays": "attributions.npz of those runs, in the same order",
+    "attribution_data": "results/data/{dataset}.npz of those runs",
+    "benchmarks": "benchmark TSV of every job of the study",
+}
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A figure: ``module`` (under :mod:`shrinkflow.plots`) defines ``draw(inputs, png, info=None)``;
+    ``inputs`` maps the rule's input names to input kinds (:data:`INPUT_KINDS`)."""
+
+    name: str
+    module: str
+    inputs: Mapping[str, str]
+    description: str
+
+    def draw(
+        self,
+        inputs: Mapping[str, Any],
+        png: str | os.PathLike,
+        info: Mapping[str, Mapping[str, str]] | None = None,
+    ) -> list[Path]:
+        """Read ``inputs`` (input name → path or list of paths) and write ``png`` and the PDF beside it.
+
+        ``info`` is :func:`shrinkflow.codecs.method_info` (method families and level meanings); pass it
+        where torch is not installed. Snakemake's ``Namedlist`` values become plain lists.
+        """
+        lacking = sorted(set(self.inputs) - set(inputs))
+        if lacking:
+            raise KeyError(f"figure {self.name!r} needs inputs {sorted(self.inputs)}; missing {lacking}")
+        plain = {k: v if isinstance(v, str) else os.fspath(v) if isinstance(v, os.PathLike) else list(v)
+                 for k, v in inputs.items()}  # fmt: skip
+        module = importlib.import_module(f"{__package__}.{self.module}")
+        return module.draw(plain, png, info=info)
+
+
+FIGURES: dict[str, Figure] = {
+    f.name: f
+    for f in (
+        Figure("accuracy_vs_bits", "accuracy_vs_bits", {"summary": "summary_table"},
+               "test accuracy against stored bits per sample, Pareto front marked"),
+        Figure("training_curves", "training_curves", {"histories": "run_histories"},
+               "train and test loss and accuracy per epoch, per method and level"),
+        Figure("adaptive_fractions", "adaptive_fractions",
+               {"histories": "adaptive_histories", "metrics": "adaptive_metrics"},
+               "AdaptCompression: share of samples per DCT level per epoch, assigned storage"),
+        Figure("per_class_heatmap", "per_class_heatmap",
+               {"metrics": "run_metrics", "data_sidecars": "data_sidecars"},
+               "test accuracy per class for each method and level"),
+        Figure("attribution_overlays", "attribution_overlays",
+               {"json": "attribution_analyses", "npz": "attribution_arrays", "data": "attribution_data"},
+               "test images with the reference's and a compressed-data model's attribution maps"),
+        Figure("robustness", "robustness", {"table": "robustness_table"},
+               "raw-data models evaluated on test sets decoded by each codec"),
+        Figure("boundary_ratios", "boundary_ratios", {"analyses": "boundaries_analyses"},
+               "decision-boundary distance relative to the reference model, per method and level"),
+        Figure("runtime", "runtime", {"benchmarks": "benchmarks"},
+               "wall-clock time and peak memory of every job, per rule"),
+    )
+}  # fmt: skip
+
+
+def names() -> list[str]:
+    """The figures' names, in the order of :data:`FIGURES`."""
+    return list(FIGURES)
+
+
+def get(name: str) -> Figure:
+    try:
+        return FIGURES[name]
+    except KeyError:
+        raise KeyError(f"unknown figure {name!r}; allowed: {names()}") from None

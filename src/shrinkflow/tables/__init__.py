@@ -1,0 +1,95 @@
+"""Registry of the study's tables: name → builder function, the inputs it reads, the config it takes.
+
+The workflow defines one rule per entry (``table_{name}``, writing ``results/tables/{stem}.csv`` with the
+caption ``workflow/report/table_{name}.rst``), so adding a table is one builder in
+:mod:`shrinkflow.tables.build`, one line in :data:`TABLES` and one caption. ``inputs`` maps the rule's input
+names to *input kinds*, lists of study files the workflow resolves (``workflow/rules/common.smk``,
+``study_files``); ``params`` maps builder parameter names to dotted config keys.
+
+Like the other registries this module imports nothing heavy: builders are loaded on first use.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Table:
+    """One table: ``build(inputs, params) -> DataFrame`` is ``shrinkflow.tables.build.<name>``."""
+
+    name: str
+    #: rule input name -> input kind(s) (several kinds are concatenated)
+    inputs: Mapping[str, str | tuple[str, ...]]
+    #: builder parameter -> dotted config key (``analysis.storage.epsilons``)
+    params: Mapping[str, str] = field(default_factory=dict)
+    #: file stem under results/tables/; ``{study}``-style fields become wildcards of the rule
+    stem: str = ""
+    description: str = ""
+
+    @property
+    def file_stem(self) -> str:
+        return self.stem or self.name
+
+    def build(self, inputs: Mapping[str, Any], params: Mapping[str, Any]) -> Any:
+        """The table as a pandas DataFrame; ``inputs`` values may be paths or lists of paths."""
+        builder = getattr(importlib.import_module(f"{__name__}.build"), self.name)
+        return builder(plain_inputs(inputs), dict(params))
+
+
+def plain_inputs(inputs: Mapping[str, Any]) -> dict[str, str | list[str]]:
+    """Snakemake's named inputs as plain values: a path stays a str, anything else becomes a list."""
+    return {k: v if isinstance(v, str) else [str(p) for p in v] for k, v in inputs.items()}
+
+
+TABLES: dict[str, Table] = {
+    t.name: t
+    for t in (
+        Table(
+            "runs",
+            {"metrics": ("run_metrics", "adaptive_metrics"), "compressed": "compressed_sidecars",
+             "analyses": "run_analyses"},
+            description="one row per run: training, storage and every analysis value",
+        ),
+        Table("summary", {"runs": "runs_table"}, description="mean, std, n, 95% CI over seeds"),
+        Table(
+            "storage_at_epsilon",
+            {"metrics": "run_metrics", "compressed": "compressed_sidecars"},
+            {"epsilons": "analysis.storage.epsilons"},
+            description="least storage within ε of the reference's accuracy",
+        ),
+        Table(
+            "robustness", {"rows": "robustness_rows"}, description="reference models on compressed test sets"
+        ),
+        Table(
+            "batchnorm_amplification",
+            {"rows": "robustness_rows"},
+            {"plain_model": "analysis.robustness.plain_model", "bn_model": "analysis.robustness.bn_model"},
+            description="does BatchNorm amplify the accuracy drop on compressed test sets?",
+        ),
+        Table(
+            "reproduction",
+            {"summary": "summary_table"},
+            {"tolerance": "reproduction.tolerance"},
+            stem="reproduction_{study}",
+            description="published number, our mean and CI, verdict",
+        ),
+    )
+}  # fmt: skip
+
+
+def names() -> list[str]:
+    return list(TABLES)
+
+
+def get(name: str) -> Table:
+    try:
+        return TABLES[name]
+    except KeyError:
+        raise ValueError(f"unknown table {name!r}; allowed: {names()}") from None
+
+
+__all__ = ["TABLES", "Table", "get", "names", "plain_inputs"]

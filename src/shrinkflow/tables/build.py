@@ -1,0 +1,84 @@
+"""Builders of the registered tables (:mod:`shrinkflow.tables`): study files in, one tidy DataFrame out.
+
+Each takes ``inputs`` (rule input name → path or list of paths) and ``params`` (the entry's config values,
+plus the rule's wildcards such as ``study``). pandas only: table jobs run in the light environment.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+from typing import Any
+
+import pandas as pd
+
+from .. import aggregate, artifacts
+from .. import reproduction as _reproduction
+from ..analysis.drops import accuracy_drops
+from ..analysis.drops import batchnorm_amplification as _amplification
+from ..analysis.storage import storage_at_epsilon as _storage_at_epsilon
+
+log = logging.getLogger(__name__)
+Inputs = Mapping[str, Any]
+
+
+def write_csv(table: pd.DataFrame, path: str | os.PathLike) -> None:
+    """Write ``table`` atomically (no index column)."""
+    with artifacts.atomic_path(path, suffix=".csv") as tmp:
+        table.to_csv(tmp, index=False)
+    log.info("%s: %d rows x %d columns", path, *table.shape)
+
+
+def _read(path: str) -> pd.DataFrame:
+    return pd.read_csv(path, dtype={"level": str})
+
+
+def runs(inputs: Inputs, params: Mapping[str, Any]) -> pd.DataFrame:
+    return aggregate.collect_runs(inputs["metrics"], inputs["compressed"], inputs["analyses"])
+
+
+def summary(inputs: Inputs, params: Mapping[str, Any]) -> pd.DataFrame:
+    return aggregate.summary(_read(inputs["runs"]))
+
+
+def storage_at_epsilon(inputs: Inputs, params: Mapping[str, Any]) -> pd.DataFrame:
+    table = aggregate.collect_runs(inputs["metrics"], inputs["compressed"])
+    return _storage_at_epsilon(table.rename(columns={"test_accuracy": "accuracy"}), params["epsilons"])
+
+
+def _robustness_rows(inputs: Inputs) -> list[tuple[str, pd.DataFrame]]:
+    rows = pd.concat([_read(p) for p in inputs["rows"]], ignore_index=True)
+    return [(dataset, part.drop(columns="dataset")) for dataset, part in rows.groupby("dataset", sort=False)]
+
+
+def robustness(inputs: Inputs, params: Mapping[str, Any]) -> pd.DataFrame:
+    drops = []
+    for dataset, part in _robustness_rows(inputs):
+        drops.append(accuracy_drops(part))
+        drops[-1].insert(0, "dataset", dataset)
+    return pd.concat(drops, ignore_index=True)
+
+
+def batchnorm_amplification(inputs: Inputs, params: Mapping[str, Any]) -> pd.DataFrame:
+    """Per dataset where both models of the BatchNorm comparison ran; the header alone when none did."""
+    pair = {params["plain_model"], params["bn_model"]}
+    parts = [pd.DataFrame(columns=["dataset", "method", "level", "drop_difference"])]
+    for dataset, part in _robustness_rows(inputs):
+        if pair <= set(part["model"]):
+            parts.append(_amplification(part, params["plain_model"], params["bn_model"]))
+            parts[-1].insert(0, "dataset", dataset)
+    return pd.concat(parts, ignore_index=True)
+
+
+def reproduction(inputs: Inputs, params: Mapping[str, Any]) -> pd.DataFrame:
+    """The published numbers of ``params["study"]`` beside the summary rows of the study's methods."""
+    study = params["study"]
+    table = _read(inputs["summary"])
+    methods = _reproduction.STUDY_METHODS.get(study)
+    if methods is not None:
+        table = table[table["method"].isin(methods)]
+    return _reproduction.reproduction_table(
+        table, _reproduction.load_published(), study, tolerance=params["tolerance"],
+        include_unmatched=["test_accuracy"],
+    )  # fmt: skip

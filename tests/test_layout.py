@@ -1,0 +1,71 @@
+"""The results layout: every path pattern written once, filled and parsed back by one module."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from conftest import ROOT
+
+from shrinkflow import aggregate, layout
+
+
+def test_paths_fill_every_stage_and_parse_back():
+    cases = {
+        "data": dict(dataset="mnist5k", ext="npz"),
+        "compressed": dict(dataset="mnist5k", method="jpeg", level="50", ext="json"),
+        "runs": dict(dataset="cifar10", method="zfp_rate", level="4.5", model="cnn2d_bn", seed=12,
+                     file="metrics.json"),
+        "analysis": dict(dataset="mnist5k", method="dct", level="8", model="cnn1d_paper", seed=0,
+                         analysis="boundaries", ext="json"),
+        "robustness": dict(dataset="mnist5k", model="cnn2d", seed=3),
+        "tables": dict(table="summary"),
+        "figures": dict(figure="runtime", ext="pdf"),
+        "benchmarks": dict(folder="train", job="mnist5k/dct/8/cnn1d_paper/seed0"),
+        "logs": dict(folder="tables", job="runs"),
+    }  # fmt: skip
+    assert set(cases) == set(layout.KINDS)
+    for kind, values in cases.items():
+        path = layout.path(kind, **values)
+        assert layout.parse(path, kind) == {"kind": kind, **values}, path
+        assert layout.parse("/somewhere/else/" + path, kind)["kind"] == kind
+
+
+def test_known_paths_keep_their_spelling():
+    run = dict(dataset="mnist5k", method="dct", level="8", model="cnn1d_paper", seed=0)
+    expected = "results/runs/mnist5k/dct/8/cnn1d_paper/seed0/model.pt"
+    assert layout.path("runs", **run, file="model.pt") == expected
+    assert layout.pattern("analysis", analysis="output", ext="json") == (
+        "results/analysis/{dataset}/{method}/{level}/{model}/seed{seed}/output.json"
+    )
+    assert layout.log("analyze_output", "analysis") == (
+        "logs/analyze_output/{dataset}/{method}/{level}/{model}/seed{seed}.log"
+    )
+    assert layout.benchmark("compress", "compressed", dataset="mnist5k") == (
+        "results/benchmarks/compress/mnist5k/{method}/{level}.tsv"
+    )
+
+
+def test_a_bad_path_names_the_expected_layout():
+    with pytest.raises(layout.ResultPathError, match=r"runs/\{dataset\}.*seed\{seed\}"):
+        layout.parse("results/runs/mnist5k/dct/8/cnn1d_paper/metrics.json", "runs")
+    with pytest.raises(KeyError, match="no field"):
+        layout.path("tables", table="x", dataset="y")
+    with pytest.raises(KeyError, match="'ext'"):
+        layout.path("data", dataset="mnist5k")
+
+
+def test_aggregation_reads_paths_through_the_layout():
+    assert aggregate.parse_result_path("results/compressed/mnist5k/jpeg/50.json")["level"] == "50"
+    bench = aggregate.parse_result_path("results/benchmarks/train/mnist5k/dct/8/cnn1d_paper/seed0.tsv")
+    assert bench["folder"] == "train" and bench["job"] == "mnist5k/dct/8/cnn1d_paper/seed0"
+
+
+def test_no_rule_file_or_script_spells_a_results_path():
+    """Rules, target functions and scripts take every results path from shrinkflow.layout."""
+    files = sorted((ROOT / "workflow/rules").glob("*.smk")) + sorted((ROOT / "scripts").glob("*.py"))
+    files.append(ROOT / "Snakefile")
+    for path in files:
+        for number, line in enumerate(path.read_text().splitlines(), 1):
+            code = line.split("#", 1)[0]
+            assert not re.search(r"""["'](results|logs)/""", code), f"{path.name}:{number}: {line.strip()}"
