@@ -69,3 +69,15 @@ def test_no_rule_file_or_script_spells_a_results_path():
         for number, line in enumerate(path.read_text().splitlines(), 1):
             code = line.split("#", 1)[0]
             assert not re.search(r"""["'](results|logs)/""", code), f"{path.name}:{number}: {line.strip()}"
+
+
+def test_every_input_kind_a_table_or_figure_names_is_in_the_layout():
+    from shrinkflow import plots, tables
+
+    for entry in [*tables.TABLES.values(), *plots.FIGURES.values()]:
+        for kinds in entry.inputs.values():
+            for kind in (kinds,) if isinstance(kinds, str) else kinds:
+                assert kind in layout.INPUT_KINDS, (entry.name, kind)
+    common = (ROOT / "workflow/rules/common.smk").read_text()
+    for kind in layout.INPUT_KINDS:
+        assert f'"{kind}":' in common, f"common.smk does not resolve input kind {kind!r}"

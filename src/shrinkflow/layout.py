@@ -50,6 +50,28 @@ STAGES: dict[str, Stage] = {
 }
 KINDS = tuple(STAGES)
 
+#: The *input kinds* a table or figure may read (its registry entry maps rule input names to kinds); the
+#: workflow resolves each to the study's files (``STUDY_FILES`` in workflow/rules/common.smk): one path for
+#: a ``*_table`` kind, a list of paths otherwise, empty when the study has none.
+INPUT_KINDS: dict[str, str] = {
+    "run_metrics": "metrics.json of every grid run",
+    "run_histories": "history.csv of every grid run",
+    "adaptive_metrics": "metrics.json of every AdaptCompression run",
+    "adaptive_histories": "history.csv of every AdaptCompression run",
+    "compressed_sidecars": "the .json sidecar of every compressed artifact of the grid",
+    "data_sidecars": "results/data/{dataset}.json of every dataset of the study",
+    "run_analyses": "every per-run analysis JSON of the enabled analyses",
+    "boundaries_analyses": "boundaries.json of every analysed run",
+    "attribution_analyses": "attributions.json of the runs shown in the attribution figure",
+    "attribution_arrays": "attributions.npz of those runs, in the same order",
+    "attribution_data": "results/data/{dataset}.npz of those runs",
+    "robustness_rows": "results/robustness/{dataset}/{model}/seed{seed}.csv of every robustness job",
+    "benchmarks": "benchmark TSV of every job of the study",
+    "runs_table": "results/tables/runs.csv (one path)",
+    "summary_table": "results/tables/summary.csv (one path)",
+    "robustness_table": "results/tables/robustness.csv (one path; none without robustness jobs)",
+}
+
 #: regular expression of each field when a path is parsed (fields not listed: one path segment)
 _FIELD_REGEX = {"seed": r"\d+", "job": r".+"}
 _FORMATTER = string.Formatter()

@@ -223,9 +223,8 @@ def table_path(name):
     return layout.path("tables", table=name)
 
 
-# Input kinds named by the table and figure registries (shrinkflow.tables, shrinkflow.plots): each resolves
-# to the study's files of that kind. A single-file kind resolves to a path, or to [] when the study has
-# nothing of it.
+# Input kinds (shrinkflow.layout.INPUT_KINDS) named by the table and figure registries: each resolves to the
+# study's files of that kind. A single-file kind resolves to a path, or to [] when the study has none.
 STUDY_FILES = {
     "run_metrics": lambda: run_targets("metrics.json"),
     "run_histories": lambda: run_targets("history.csv"),
@@ -251,6 +250,12 @@ STUDY_FILES = {
         table_path("robustness") if robustness_targets() else []
     ),
 }
+
+
+if set(STUDY_FILES) != set(layout.INPUT_KINDS):
+    raise WorkflowError(
+        f"STUDY_FILES and shrinkflow.layout.INPUT_KINDS differ: {set(STUDY_FILES) ^ set(layout.INPUT_KINDS)}"
+    )
 
 
 def study_files(kinds):

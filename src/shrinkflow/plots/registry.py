@@ -1,9 +1,9 @@
 """The study's figures: name, module that draws it, the inputs it reads, one line of description.
 
-The workflow makes one rule per :data:`FIGURES` entry and resolves each *input kind* (:data:`INPUT_KINDS`)
-to files; ``scripts/figures.py`` then calls :meth:`Figure.draw`. This module imports neither matplotlib,
-pandas nor torch, so that the Snakefile can read it at parse time; a figure's module is imported only when
-it is drawn.
+The workflow makes one rule per :data:`FIGURES` entry and resolves each *input kind*
+(:data:`shrinkflow.layout.INPUT_KINDS`) to files; ``scripts/figures.py`` then calls :meth:`Figure.draw`.
+This module imports neither matplotlib, pandas nor torch, so that the Snakefile can read it at parse time;
+a figure's module is imported only when it is drawn.
 """
 
 from __future__ import annotations
@@ -15,21 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-#: what a figure can read; the workflow turns each kind into a path (str) or a list of paths
-INPUT_KINDS: Mapping[str, str] = {
-    "summary_table": "results/tables/summary.csv (one path)",
-    "robustness_table": "results/tables/robustness.csv (one path)",
-    "run_histories": "history.csv of every grid run",
-    "run_metrics": "metrics.json of every grid run",
-    "adaptive_histories": "history.csv of every AdaptCompression run",
-    "adaptive_metrics": "metrics.json of every AdaptCompression run",
-    "data_sidecars": "results/data/{dataset}.json of every dataset of the study",
-    "boundaries_analyses": "boundaries.json of every analysed run",
-    "attribution_analyses": "attributions.json of the runs shown in the attribution figure",
-    "attribution_arrays": "attributions.npz of those runs, in the same order",
-    "attribution_data": "results/data/{dataset}.npz of those runs",
-    "benchmarks": "benchmark TSV of every job of the study",
-}
+from ..layout import INPUT_KINDS  # noqa: F401 - the vocabulary of Figure.inputs, re-exported
 
 
 @dataclass(frozen=True)

@@ -3,8 +3,8 @@
 The workflow defines one rule per entry (``table_{name}``, writing ``results/tables/{stem}.csv`` with the
 caption ``workflow/report/table_{name}.rst``), so adding a table is one builder in
 :mod:`shrinkflow.tables.build`, one line in :data:`TABLES` and one caption. ``inputs`` maps the rule's input
-names to *input kinds*, lists of study files the workflow resolves (``workflow/rules/common.smk``,
-``study_files``); ``params`` maps builder parameter names to dotted config keys.
+names to *input kinds* (:data:`shrinkflow.layout.INPUT_KINDS`), which the workflow resolves to the
+study's files (``workflow/rules/common.smk``); ``params`` maps builder parameter names to dotted config keys.
 
 Like the other registries this module imports nothing heavy: builders are loaded on first use.
 """

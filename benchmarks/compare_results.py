@@ -1,0 +1,97 @@
+"""Do two results folders hold the same study results, timings aside? (A refactor must change no result.)
+
+    python benchmarks/compare_results.py BEFORE/results AFTER/results
+
+Compares every file both folders should share, after dropping wall-clock values (keys, columns and
+summary rows named ``*_seconds``, ``*_per_second``, ``seconds``, plus the benchmark TSVs):
+
+* JSON sidecars and metrics (``compressed/``, ``data/``, ``runs/**/metrics.json``, ``analysis/**/*.json``):
+  equal after removing timing keys at any depth;
+* binary payloads (``*.npz``, ``model.pt``): byte for byte;
+* CSVs (``history.csv``, ``robustness/``, ``tables/``): equal as text after removing timing columns, and
+  for ``summary.csv`` and the reproduction tables the rows of timing metrics.
+
+Figures are not compared (the runtime figure plots timings). Prints a count per kind and every
+difference; exits 1 when anything differs or is missing on one side.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import io
+import json
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+TIMING_SUFFIXES = ("_seconds", "_per_second")
+SKIP_DIRS = {"benchmarks", "figures", "downloads"}
+
+
+def is_timing(name: str) -> bool:
+    return name == "seconds" or name.endswith(TIMING_SUFFIXES) or name in ("s", "h:m:s")
+
+
+def strip_json(obj):
+    if isinstance(obj, dict):
+        return {k: strip_json(v) for k, v in obj.items() if not is_timing(str(k))}
+    if isinstance(obj, list):
+        return [strip_json(v) for v in obj]
+    return obj
+
+
+def normalized_csv(path: Path) -> str:
+    table = pd.read_csv(path, dtype=str, keep_default_na=False)
+    table = table[[c for c in table.columns if not is_timing(c)]]
+    if "metric" in table.columns:
+        table = table[~table["metric"].map(is_timing)]
+    out = io.StringIO()
+    table.to_csv(out, index=False)
+    return out.getvalue()
+
+
+def fingerprint(path: Path) -> str:
+    if path.suffix == ".json":
+        return json.dumps(strip_json(json.loads(path.read_text())), sort_keys=False)
+    if path.suffix == ".csv":
+        return normalized_csv(path)
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def files(root: Path) -> dict[str, Path]:
+    return {
+        str(p.relative_to(root)): p
+        for p in root.rglob("*")
+        if p.is_file()
+        and not (SKIP_DIRS & set(p.relative_to(root).parts))
+        and p.suffix in (".json", ".csv", ".npz", ".pt")
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("before", type=Path)
+    parser.add_argument("after", type=Path)
+    args = parser.parse_args(argv)
+    a, b = files(args.before), files(args.after)
+    problems = [f"only in {args.before}: {k}" for k in sorted(set(a) - set(b))]
+    problems += [f"only in {args.after}: {k}" for k in sorted(set(b) - set(a))]
+    counts: dict[str, list[int]] = {}
+    for key in sorted(set(a) & set(b)):
+        kind = key.split("/", 1)[0] + ":" + Path(key).suffix
+        same = fingerprint(a[key]) == fingerprint(b[key])
+        counts.setdefault(kind, [0, 0])[0 if same else 1] += 1
+        if not same:
+            problems.append(f"differs: {key}")
+    for kind, (same, diff) in sorted(counts.items()):
+        print(f"{kind:24s} {same:5d} identical  {diff:3d} different")
+    for line in problems:
+        print(line)
+    print("IDENTICAL (timings aside)" if not problems else f"{len(problems)} problem(s)")
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
