@@ -25,6 +25,8 @@ import importlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from ..registry import lookup
+
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
@@ -63,10 +65,7 @@ def names() -> list[str]:
 
 
 def get(name: str) -> Analysis:
-    try:
-        return ANALYSES[name]
-    except KeyError:
-        raise ValueError(f"unknown analysis {name!r}; allowed: {names()}") from None
+    return lookup(ANALYSES, name, "analysis")
 
 
 def split_arrays(result: dict[str, Any]) -> tuple[dict[str, Any], dict[str, np.ndarray]]:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ..layout import INPUT_KINDS  # noqa: F401 - the vocabulary of Figure.inputs, re-exported
+from ..registry import lookup
 
 
 @dataclass(frozen=True)
@@ -80,7 +81,4 @@ def names() -> list[str]:
 
 
 def get(name: str) -> Figure:
-    try:
-        return FIGURES[name]
-    except KeyError:
-        raise KeyError(f"unknown figure {name!r}; allowed: {names()}") from None
+    return lookup(FIGURES, name, "figure")

@@ -16,6 +16,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..registry import lookup
+
 
 @dataclass(frozen=True)
 class Table:
@@ -86,10 +88,7 @@ def names() -> list[str]:
 
 
 def get(name: str) -> Table:
-    try:
-        return TABLES[name]
-    except KeyError:
-        raise ValueError(f"unknown table {name!r}; allowed: {names()}") from None
+    return lookup(TABLES, name, "table")
 
 
 __all__ = ["TABLES", "Table", "get", "names", "plain_inputs"]
