@@ -4,10 +4,10 @@ gives method families and level meanings, so that the job does not need torch.""
 
 from _script_setup import setup
 
-smk = snakemake  # noqa: F821 - provided by Snakemake's script directive
+smk = snakemake
 log = setup(smk)
 
-from shrinkflow import plots  # noqa: E402 - after setup, so that import errors reach the rule's log
+from shrinkflow import plots
 
 figure = plots.get(smk.params.figure)
 written = figure.draw(dict(smk.input.items()), smk.output.png, info=smk.params.method_info)
