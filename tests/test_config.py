@@ -79,3 +79,9 @@ def test_models_per_dataset_train_only_their_models(workdir):
     write_config(workdir, config)
     out = snakemake(workdir, "-n").stdout
     assert "model=lenet300" in out and "model=cnn1d_paper" not in out
+
+
+def test_an_unknown_reproduction_study_is_rejected_naming_the_known_ones():
+    expected = r"reproduction.studies: unknown study 'less_is_mor'; allowed: .*less_is_more"
+    with pytest.raises(ConfigError, match=expected):
+        check_study(tiny_config(reproduction={"studies": ["less_is_mor"]}))

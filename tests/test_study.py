@@ -57,7 +57,8 @@ def test_every_table_and_figure_is_built(study):
             path = study / f"results/figures/{name}.{ext}"
             assert path.stat().st_size > 5000, path
     for name in ["runs", "summary", "storage_at_epsilon", "robustness", "batchnorm_amplification",
-                 "reproduction_less_is_more", "reproduction_correctness_preserving"]:  # fmt: skip
+                 "reproduction_less_is_more", "reproduction_correctness_preserving", "claims_less_is_more",
+                 "claims_correctness_preserving"]:  # fmt: skip
         assert (study / f"results/tables/{name}.csv").stat().st_size > 0, name
 
 

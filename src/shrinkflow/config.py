@@ -68,6 +68,7 @@ def check_study(config: Mapping[str, Any]) -> None:
     problems += _check_reference(config)
     problems += _check_adaptive(config)
     problems += _check_robustness(config)
+    problems += _check_reproduction(config)
     for method, params in (config.get("codecs") or {}).items():
         try:
             codecs.get(method).params(params)
@@ -114,6 +115,23 @@ def _check_adaptive(config: Mapping[str, Any]) -> list[str]:
         except (TypeError, ValueError) as err:
             problems.append(f"adaptive.presets.{name}: {err}")
     return problems
+
+
+def _check_reproduction(config: Mapping[str, Any]) -> list[str]:
+    studies = ((config.get("reproduction") or {}).get("studies")) or []
+    if not studies:
+        return []
+    import csv
+
+    from .reproduction import published_results_path
+
+    with open(published_results_path(), newline="") as fh:
+        known = sorted({row["study"] for row in csv.DictReader(fh)})
+    return [
+        f"reproduction.studies: unknown study {study!r}; allowed: {', '.join(known)}"
+        for study in studies
+        if study not in known
+    ]
 
 
 def _check_robustness(config: Mapping[str, Any]) -> list[str]:

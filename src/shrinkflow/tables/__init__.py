@@ -79,6 +79,12 @@ TABLES: dict[str, Table] = {
             stem="reproduction_{study}",
             description="published number, our mean and CI, verdict",
         ),
+        Table(
+            "claims",
+            {"runs": "runs_table"},
+            stem="claims_{study}",
+            description="each claim of a paper (numbers and statements): published, ours, verdict, reason",
+        ),
     )
 }  # fmt: skip
 

@@ -82,3 +82,12 @@ def reproduction(inputs: Inputs, params: Mapping[str, Any]) -> pd.DataFrame:
         table, _reproduction.load_published(), study, tolerance=params["tolerance"],
         include_unmatched=["test_accuracy"],
     )  # fmt: skip
+
+
+def claims(inputs: Inputs, params: Mapping[str, Any]) -> pd.DataFrame:
+    """Every claim of ``params["study"]`` (its published numbers and its statements) with a verdict."""
+    from .. import claims as _claims
+
+    study = params["study"]
+    runs_table = _read(inputs["runs"])
+    return _claims.claims_table(runs_table, _claims.study_claims(study, _reproduction.load_published()))

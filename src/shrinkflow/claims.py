@@ -1,0 +1,267 @@
+"""Claims of the reproduced papers, each judged against a study's runs: reproduced, contradicted, or not
+comparable (with the reason).
+
+A claim is a published number (one row of ``data/published_results.csv``, see :func:`value_claims`) or a
+statement written in our own words in ``data/claims.yaml`` (see :func:`load_claims`). Kinds:
+
+* ``value``: one selection's metric equals the published value;
+* ``ratio``: the metric of the first selection divided by the second's (per seed, the seeds paired, so
+  times are compared as ratios within one run, never as seconds across machines);
+* ``order``: the selections' means are in descending order (``DS > BT > DCT > RP``);
+* ``equal``: the selections' means lie within ``tolerance`` of each other;
+* ``at_most`` / ``at_least``: one selection's mean is ≤ / ≥ the published threshold (e.g. "fails to learn":
+  accuracy at most 0.2 with ten classes).
+
+Our side comes from the runs table (one row per run and seed): mean, 95% Student-t CI and n over seeds.
+A ``value``/``ratio`` claim is *reproduced* when the published number lies inside our CI or within the
+claim's tolerance of our mean, else *contradicted*. A claim is *not comparable* when it compares absolute
+seconds (hardware differs) or when our runs use a stand-in for the paper's dataset (mnist5k for MNIST) and
+the claim is an absolute number; *not run* when the study has no runs for it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .stats import t_halfwidth
+
+KINDS = ("value", "ratio", "order", "equal", "at_most", "at_least")
+VERDICTS = ("reproduced", "contradicted", "not comparable", "not run")
+#: datasets that stand in for a paper's dataset when it is not available offline
+STAND_INS = {"mnist": ("mnist5k",)}
+#: absolute numbers with these units depend on the machine, not on the method
+HARDWARE_UNITS = ("seconds",)
+#: metrics that do not depend on how many images a dataset has (comparable on a stand-in dataset)
+SIZE_FREE_METRICS = ("bits_per_sample",)
+DEFAULT_TOLERANCE = 0.01
+CLAIM_COLUMNS = (
+    "study", "claim", "text", "kind", "metric", "selection", "dataset", "published", "tolerance", "mean",
+    "ci95_low", "ci95_high", "n", "ours", "verdict", "reason", "source",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Selection:
+    """The runs of one method and level (and model) on a dataset."""
+
+    method: str
+    level: str
+    model: str | None = None
+
+    def label(self) -> str:
+        return f"{self.method} {self.level}" + (f" ({self.model})" if self.model else "")
+
+
+@dataclass(frozen=True)
+class Claim:
+    study: str
+    id: str
+    text: str
+    kind: str
+    metric: str
+    dataset: str
+    select: tuple[Selection, ...]
+    published: float | None = None
+    tolerance: float | None = None
+    unit: str = ""
+    source: str = ""
+    not_comparable: str = ""  # a reason that holds whatever our runs show
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"claim {self.id!r}: kind {self.kind!r} is unknown; allowed: {list(KINDS)}")
+        need = {"value": 1, "ratio": 2, "at_most": 1, "at_least": 1}.get(self.kind)
+        if need is not None and len(self.select) != need:
+            raise ValueError(f"claim {self.id!r}: a {self.kind} claim selects {need} run group(s)")
+        if self.kind in ("order", "equal") and len(self.select) < 2:
+            raise ValueError(f"claim {self.id!r}: an {self.kind} claim selects at least 2 run groups")
+        if self.kind not in ("order", "equal") and self.published is None:
+            raise ValueError(f"claim {self.id!r}: a {self.kind} claim needs a published value")
+
+
+@dataclass
+class _Ours:
+    mean: float = math.nan
+    low: float = math.nan
+    high: float = math.nan
+    n: int = 0
+    text: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _stats(values: np.ndarray) -> _Ours:
+    values = values[np.isfinite(values)]
+    if values.size == 0:
+        return _Ours()
+    mean = float(values.mean())
+    half = float(t_halfwidth(values.std(ddof=1), values.size)) if values.size > 1 else math.nan
+    return _Ours(mean, mean - half, mean + half, int(values.size))
+
+
+def _rows(runs: pd.DataFrame, dataset: str, sel: Selection) -> pd.DataFrame:
+    part = runs[
+        (runs["dataset"].astype(str) == dataset)
+        & (runs["method"].astype(str) == sel.method)
+        & (runs["level"].astype(str) == str(sel.level))
+    ]
+    if sel.model is not None:
+        part = part[part["model"].astype(str) == sel.model]
+    return part
+
+
+def _per_seed(runs: pd.DataFrame, dataset: str, sel: Selection, metric: str) -> pd.Series:
+    part = _rows(runs, dataset, sel)
+    if metric not in part.columns or part.empty:
+        return pd.Series(dtype=float)
+    return pd.to_numeric(part.set_index("seed")[metric], errors="coerce").astype(float)
+
+
+def our_dataset(runs: pd.DataFrame, dataset: str) -> str | None:
+    """The dataset of our runs that answers for ``dataset``: itself, else its offline stand-in."""
+    present = set(runs["dataset"].astype(str)) if "dataset" in runs.columns else set()
+    for candidate in (dataset, *STAND_INS.get(dataset, ())):
+        if candidate in present:
+            return candidate
+    return None
+
+
+def _fmt(value: float) -> str:
+    return "nan" if not math.isfinite(value) else f"{value:.4g}"
+
+
+def evaluate(claim: Claim, runs: pd.DataFrame) -> dict[str, Any]:
+    """One row of the claims table for ``claim`` against ``runs`` (the runs table of a study)."""
+    row: dict[str, Any] = {
+        "study": claim.study, "claim": claim.id, "text": claim.text, "kind": claim.kind,
+        "metric": claim.metric, "selection": "; ".join(s.label() for s in claim.select),
+        "published": np.nan if claim.published is None else claim.published,
+        "tolerance": claim.tolerance if claim.tolerance is not None else np.nan, "source": claim.source,
+    }  # fmt: skip
+    dataset = our_dataset(runs, claim.dataset)
+    row["dataset"] = dataset or claim.dataset
+    ours = _Ours()
+    if dataset is not None:
+        series = [_per_seed(runs, dataset, s, claim.metric) for s in claim.select]
+        if all(len(s) for s in series):
+            ours = _measure(claim, series)
+    row.update(mean=ours.mean, ci95_low=ours.low, ci95_high=ours.high, n=ours.n, ours=ours.text)
+    row["verdict"], row["reason"] = _verdict(claim, ours, dataset)
+    return row
+
+
+def _measure(claim: Claim, series: list[pd.Series]) -> _Ours:
+    if claim.kind in ("value", "at_most", "at_least"):
+        ours = _stats(series[0].to_numpy())
+        ours.text = f"{_fmt(ours.mean)} (n={ours.n})"
+        return ours
+    if claim.kind == "ratio":
+        paired = pd.concat(series, axis=1, join="inner").dropna()
+        ours = _stats((paired.iloc[:, 0] / paired.iloc[:, 1]).to_numpy())
+        ours.text = f"ratio {_fmt(ours.mean)} over {ours.n} paired seed(s)"
+        return ours
+    means = [float(s.mean()) for s in series]
+    ours = _Ours(n=min(int(s.count()) for s in series), extra={"means": means})
+    labels = [sel.label() for sel in claim.select]
+    if claim.kind == "order":
+        ours.text = " > ".join(f"{lb} {_fmt(m)}" for lb, m in zip(labels, means, strict=True))
+    else:
+        ours.mean = max(means) - min(means)
+        ours.text = f"spread {_fmt(ours.mean)}: " + ", ".join(
+            f"{lb} {_fmt(m)}" for lb, m in zip(labels, means, strict=True)
+        )
+    return ours
+
+
+def _verdict(claim: Claim, ours: _Ours, dataset: str | None) -> tuple[str, str]:
+    if dataset is None or (not ours.n and claim.kind not in ("order", "equal")) or (
+        claim.kind in ("order", "equal") and not ours.extra
+    ):
+        return "not run", "the study has no runs for this claim"
+    if claim.not_comparable:
+        return "not comparable", claim.not_comparable
+    absolute = claim.kind in ("value", "at_most", "at_least")
+    if absolute and claim.unit in HARDWARE_UNITS:
+        return "not comparable", "absolute time depends on the hardware; compare the ratios instead"
+    if claim.kind == "value" and dataset != claim.dataset and claim.metric not in SIZE_FREE_METRICS:
+        return "not comparable", f"ours on {dataset}, a stand-in for the paper's {claim.dataset}"
+    tol = DEFAULT_TOLERANCE if claim.tolerance is None else claim.tolerance
+    if claim.kind in ("value", "ratio"):
+        inside = math.isfinite(ours.low) and ours.low <= claim.published <= ours.high
+        close = abs(ours.mean - claim.published) <= tol + 1e-12
+        if inside or close:
+            return "reproduced", "inside our 95% CI" if inside else f"within {tol:g} of our mean"
+        return "contradicted", f"{_fmt(ours.mean - claim.published)} from the published value"
+    if claim.kind == "at_most":
+        ok = ours.mean <= claim.published
+        return ("reproduced" if ok else "contradicted"), f"our mean {'≤' if ok else '>'} {claim.published:g}"
+    if claim.kind == "at_least":
+        ok = ours.mean >= claim.published
+        return ("reproduced" if ok else "contradicted"), f"our mean {'≥' if ok else '<'} {claim.published:g}"
+    if claim.kind == "order":
+        means = ours.extra["means"]
+        ok = all(a > b for a, b in zip(means, means[1:], strict=False))
+        return ("reproduced" if ok else "contradicted"), "our means in this order" if ok else "order differs"
+    ok = ours.mean <= tol + 1e-12
+    return ("reproduced" if ok else "contradicted"), f"spread {'≤' if ok else '>'} {tol:g}"
+
+
+# ---- where claims come from ----
+
+
+def value_claims(published: pd.DataFrame, study: str) -> list[Claim]:
+    """One ``value`` claim per published number of ``study`` (rows with a metric and a value)."""
+    rows = published[(published["study"] == study) & (published["metric"].astype(str) != "")]
+    claims = []
+    for i, r in enumerate(rows.itertuples(index=False)):
+        if r.value is None or pd.isna(r.value):
+            continue
+        tolerance = getattr(r, "tolerance", np.nan)
+        select = (Selection(str(r.method), str(r.level), str(r.model) or None),)
+        claims.append(
+            Claim(
+                study=study, id=f"{study}:{r.table}:{r.method}:{r.level}:{r.metric}:{i}",
+                text=f"{r.table}: {r.method} {r.level} {r.metric}", kind="value", metric=str(r.metric),
+                dataset=str(r.dataset), select=select,
+                published=float(r.value), tolerance=None if pd.isna(tolerance) else float(tolerance),
+                unit=str(getattr(r, "unit", "")), source=str(getattr(r, "source", "")),
+            )  # fmt: skip
+        )
+    return claims
+
+
+def claims_path() -> Path:
+    return Path(__file__).with_name("data") / "claims.yaml"
+
+
+def load_claims(study: str, path: str | Path | None = None) -> list[Claim]:
+    """The hand-written claims of ``study`` from ``data/claims.yaml``."""
+    import yaml
+
+    with open(path or claims_path()) as fh:
+        data = yaml.safe_load(fh) or {}
+    out = []
+    for spec in data.get(study, []):
+        spec = dict(spec)
+        select = tuple(
+            Selection(str(s["method"]), str(s["level"]), s.get("model")) for s in spec.pop("select")
+        )
+        out.append(Claim(study=study, select=select, **spec))
+    return out
+
+
+def claims_table(runs: pd.DataFrame, claims: Sequence[Claim]) -> pd.DataFrame:
+    """The claims table: one row per claim, in the given order, columns :data:`CLAIM_COLUMNS`."""
+    rows = [evaluate(c, runs) for c in claims]
+    return pd.DataFrame(rows, columns=list(CLAIM_COLUMNS))
+
+
+def study_claims(study: str, published: pd.DataFrame) -> list[Claim]:
+    """Every claim of a study: its published numbers, then its hand-written statements."""
+    return value_claims(published, study) + load_claims(study)

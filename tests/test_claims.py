@@ -1,0 +1,115 @@
+"""Claims and their verdicts on hand-made runs: inside the CI, outside it, orderings, equality, thresholds,
+not comparable (hardware times, stand-in datasets) and not run."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from shrinkflow.claims import Claim, Selection, claims_table, evaluate, load_claims, value_claims
+
+MODEL = "cnn1d_paper"
+
+
+def runs(dataset="mnist") -> pd.DataFrame:
+    """Three seeds of four methods: accuracy means 0.98, 0.96, 0.90, 0.11; times 100/110/120 s per seed."""
+    rows = []
+    for method, level, acc in (("downsample", "16", 0.98), ("binary_then_resize", "16", 0.96),
+                               ("dct", "16", 0.90), ("random_projection", "256", 0.11)):  # fmt: skip
+        for seed, delta in enumerate((-0.01, 0.0, 0.01)):
+            rows.append({"dataset": dataset, "method": method, "level": level, "model": MODEL, "seed": seed,
+                         "test_accuracy": acc + delta, "train_seconds": 100.0 + 10 * seed,
+                         "bits_per_sample": 2048.0})  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def sel(method, level="16"):
+    return Selection(method, level, MODEL)
+
+
+def claim(kind, select, published=None, metric="test_accuracy", **kw):
+    return Claim(study="s", id=kind, text="t", kind=kind, metric=metric, dataset=kw.pop("dataset", "mnist"),
+                 select=tuple(select), published=published, **kw)  # fmt: skip
+
+
+def verdict(c, table=None):
+    row = evaluate(c, runs() if table is None else table)
+    return row["verdict"], row
+
+
+def test_a_published_value_inside_our_ci_is_reproduced_and_one_outside_is_contradicted():
+    # downsample: 0.97, 0.98, 0.99 -> mean 0.98, CI 0.98 ± 4.303·0.01/√3 = [0.955, 1.005]
+    assert verdict(claim("value", [sel("downsample")], 0.999, tolerance=0.0))[0] == "reproduced"
+    v, row = verdict(claim("value", [sel("downsample")], 0.90, tolerance=0.01))
+    assert v == "contradicted" and row["mean"] == pytest.approx(0.98) and row["n"] == 3
+    assert row["ci95_low"] == pytest.approx(0.98 - 4.302653 * 0.01 / 3**0.5, abs=1e-6)
+
+
+def test_within_tolerance_counts_when_the_ci_misses():
+    one_seed = runs()[lambda d: d["seed"] == 1]  # n = 1: no CI
+    assert verdict(claim("value", [sel("dct")], 0.905, tolerance=0.01), one_seed)[0] == "reproduced"
+    assert verdict(claim("value", [sel("dct")], 0.93, tolerance=0.01), one_seed)[0] == "contradicted"
+
+
+def test_ordering_claims():
+    order = [sel("downsample"), sel("binary_then_resize"), sel("dct"), sel("random_projection", "256")]
+    v, row = verdict(claim("order", order))
+    assert v == "reproduced" and row["ours"].startswith("downsample 16 (cnn1d_paper) 0.98 >")
+    assert verdict(claim("order", [order[2], order[0]]))[0] == "contradicted"
+
+
+def test_equality_and_threshold_claims():
+    assert verdict(claim("equal", [sel("downsample"), sel("binary_then_resize")], tolerance=0.03))[0] == (
+        "reproduced"
+    )
+    v, row = verdict(claim("equal", [sel("downsample"), sel("dct")], tolerance=0.03))
+    assert v == "contradicted" and row["mean"] == pytest.approx(0.08)
+    assert verdict(claim("at_most", [sel("random_projection", "256")], 0.2))[0] == "reproduced"
+    assert verdict(claim("at_least", [sel("random_projection", "256")], 0.5))[0] == "contradicted"
+
+
+def test_times_compare_as_paired_ratios_and_never_as_absolute_seconds():
+    ratio = claim("ratio", [sel("dct"), sel("downsample")], 1.0, metric="train_seconds", tolerance=0.01)
+    v, row = verdict(ratio)
+    assert v == "reproduced" and row["mean"] == pytest.approx(1.0) and row["n"] == 3
+    absolute = claim("value", [sel("dct")], 110.0, metric="train_seconds", unit="seconds")
+    v, row = verdict(absolute)
+    assert v == "not comparable" and "hardware" in row["reason"]
+
+
+def test_a_stand_in_dataset_answers_relative_claims_but_not_absolute_numbers():
+    small = runs("mnist5k")
+    v, row = verdict(claim("value", [sel("downsample")], 0.98), small)
+    assert v == "not comparable" and "mnist5k" in row["reason"] and row["mean"] == pytest.approx(0.98)
+    order = [sel("downsample"), sel("dct")]
+    assert verdict(claim("order", order), small)[0] == "reproduced"
+    bits = claim("value", [sel("dct")], 2048, metric="bits_per_sample", tolerance=0)
+    assert verdict(bits, small)[0] == "reproduced"  # storage does not depend on the dataset's size
+
+
+def test_claims_without_runs_are_not_run():
+    assert verdict(claim("value", [sel("jpeg")], 0.9))[0] == "not run"
+    assert verdict(claim("value", [sel("dct")], 0.9, dataset="cifar10"))[0] == "not run"
+
+
+def test_a_malformed_claim_is_refused():
+    with pytest.raises(ValueError, match="kind 'bigger' is unknown"):
+        claim("bigger", [sel("dct")], 1.0)
+    with pytest.raises(ValueError, match="selects 2"):
+        claim("ratio", [sel("dct")], 1.0)
+
+
+def test_published_rows_become_value_claims_and_the_yaml_loads():
+    published = pd.DataFrame(
+        [{"study": "s", "table": "T1", "dataset": "mnist", "method": "dct", "level": "16", "model": MODEL,
+          "metric": "test_accuracy", "value": 0.9, "unit": "fraction", "tolerance": float("nan"),
+          "source": "x"},
+         {"study": "s", "table": "T1", "dataset": "mnist", "method": "", "level": "", "model": "",
+          "metric": "", "value": float("nan"), "unit": "", "tolerance": float("nan"), "source": "x"}]
+    )  # fmt: skip
+    claims = value_claims(published, "s")
+    assert len(claims) == 1 and claims[0].published == 0.9 and claims[0].select[0].method == "dct"
+    table = claims_table(runs(), claims)
+    assert table.loc[0, "verdict"] == "reproduced"
+    for study in ("less_is_more", "adaptcompression"):
+        assert len(load_claims(study)) >= 4
