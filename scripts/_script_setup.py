@@ -11,8 +11,20 @@ import sys
 from pathlib import Path
 
 SRC = Path(__file__).resolve().parents[1] / "src"
-if str(SRC) not in sys.path:
-    sys.path.insert(0, str(SRC))
+
+
+def prefer_checkout(path: list[str], src: Path = SRC) -> None:
+    """Put the checkout's ``src`` first on ``path`` (in place), so rule scripts run this checkout's library.
+
+    Snakemake appends the main process's ``sys.path`` (which holds ``src``) to the job's, *after*
+    site-packages; a ``pip install -e`` of another checkout would otherwise be imported instead.
+    """
+    while str(src) in path:
+        path.remove(str(src))
+    path.insert(0, str(src))
+
+
+prefer_checkout(sys.path)
 
 
 def setup(smk) -> logging.Logger:

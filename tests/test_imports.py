@@ -100,3 +100,20 @@ def test_registries_the_snakefile_reads_import_nothing_heavy(module):
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]", out
+
+
+def test_rule_scripts_import_the_library_of_their_own_checkout(tmp_path):
+    """A job's sys.path has the checkout's src at its end (Snakemake appends the main process's path,
+    after site-packages); the script setup must move it first, or an editable install of another checkout
+    wins."""
+    fake = tmp_path / "checkout"
+    (fake / "scripts").mkdir(parents=True)
+    (fake / "src" / "shrinkflow").mkdir(parents=True)
+    (fake / "src" / "shrinkflow" / "__init__.py").write_text("MARK = 'this checkout'\n")
+    (fake / "scripts" / "_script_setup.py").write_text((ROOT / "scripts/_script_setup.py").read_text())
+    code = (
+        f"import sys; sys.path.append({str(fake / 'src')!r}); sys.path.insert(0, {str(fake / 'scripts')!r}); "
+        "import _script_setup, shrinkflow; print(getattr(shrinkflow, 'MARK', shrinkflow.__file__))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "this checkout"

@@ -28,8 +28,8 @@ STUDY_METHODS = {
 
 #: columns of the published-results file (src/shrinkflow/data/published_results.csv)
 PUBLISHED_COLUMNS = (
-    "study", "paper", "authors", "venue", "arxiv_id", "table", "dataset", "method", "level", "model",
-    "metric", "value", "tolerance", "source_url", "notes",
+    "study", "paper", "table", "dataset", "method", "level", "model", "metric", "value", "unit", "tolerance",
+    "source", "notes",
 )  # fmt: skip
 #: the keys a published number and a shrinkflow summary row are matched on
 MATCH_KEYS = ("dataset", "method", "level", "model", "metric")
@@ -37,8 +37,8 @@ VERDICTS = ("reproduced", "within CI", "not reproduced", "not run", "no publishe
 #: default agreement tolerance (absolute, in the metric's units: 0.01 = one accuracy point)
 DEFAULT_TOLERANCE = 0.01
 REPRODUCTION_COLUMNS = (
-    "study", "table", "dataset", "method", "level", "model", "metric", "published", "tolerance", "mean",
-    "std", "n", "ci95_low", "ci95_high", "difference", "verdict", "source_url", "notes",
+    "study", "table", "dataset", "method", "level", "model", "metric", "published", "unit", "tolerance",
+    "mean", "std", "n", "ci95_low", "ci95_high", "difference", "verdict", "source", "notes",
 )  # fmt: skip
 
 
@@ -122,7 +122,7 @@ def reproduction_table(
         extra = ours[ours["metric"].isin(list(include_unmatched))]
         extra = extra[[tuple(r) not in matched for r in extra[list(MATCH_KEYS)].to_numpy().tolist()]]
         extra = extra.assign(
-            study=study, table="", published=np.nan, tolerance=tolerance, source_url="",
+            study=study, table="", published=np.nan, unit="", tolerance=tolerance, source="",
             notes="measured by shrinkflow; no published counterpart",
         )  # fmt: skip
         table = pd.concat([table, extra], ignore_index=True, sort=False)
