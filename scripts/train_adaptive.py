@@ -11,6 +11,7 @@ from _script_setup import setup
 log = setup(snakemake)
 
 from shrinkflow.adaptive import AdaptiveConfig, train_adaptive
+from shrinkflow.codecs.dct import inverse_dct_block
 from shrinkflow.compress import load_artifact
 from shrinkflow.runs import save_run
 from shrinkflow.training import TrainConfig
@@ -18,8 +19,12 @@ from shrinkflow.training import TrainConfig
 smk = snakemake
 wc, params = smk.wildcards, smk.params
 
+view = params.adaptive.get("view", "coefficients")
 sidecar, data, load_seconds = load_artifact(smk.input.npz, smk.input.sidecar, "coefficients")
 x_train, y_train, x_test, y_test = (data[k] for k in ("x_train", "y_train", "x_test", "y_test"))
+if view == "pixels":  # the paper's eq. 3: images rebuilt from the stored block (not clipped to [0, 1])
+    meta = sidecar["splits"]["train"]["payload_meta"]
+    x_train, x_test = (inverse_dct_block(x, meta["height"], meta["width"]) for x in (x_train, x_test))
 
 adaptive = AdaptiveConfig(
     **{**params.adaptive, "levels": tuple(params.adaptive["levels"]), "bits": sidecar["params"]["bits"]}
@@ -37,6 +42,7 @@ result = train_adaptive(
     adaptive,
     seed=int(wc.seed),
     log=log,
+    stored_k=int(sidecar["level_value"]),
 )
 n_train = x_train.shape[0]
 kept = result.metrics["final_assigned_stored_bytes"]
@@ -45,7 +51,7 @@ metrics = {
     "dataset": wc.dataset,
     "method": "adaptive",
     "level": wc.preset,
-    "view": "coefficients",
+    "view": view,
     "load_seconds": load_seconds,
     "stored_bytes": kept,
     "bits_per_sample": kept * 8 / n_train,

@@ -155,8 +155,80 @@ def test_bad_adaptive_settings_are_named(ada, message):
 
 
 def test_non_coefficient_inputs_are_rejected():
-    with pytest.raises(ValueError, match="coefficients view"):
+    with pytest.raises(ValueError, match="N × K × K × C or N × H × W × C"):
         train_adaptive(
             "lenet300", np.zeros((4, 64), np.float32), np.zeros(4, int), np.zeros((4, 64), np.float32),
             np.zeros(4, int), 2, TrainConfig(epochs=1, device="cpu"), AdaptiveConfig(), seed=0,
         )  # fmt: skip
+
+
+# ---- the paper's protocol: pixels view (eq. 3) and the epoch-boundary EMA (eq. 2) ----
+
+
+def test_pixel_projection_equals_rebuilding_the_image_from_its_top_left_dct_block():
+    _, _, images = dct_coefficients(n=5)
+    from shrinkflow.adaptive import dct_projection, project_pixels
+
+    coeffs = scipy.fft.dctn(images, axes=(1, 2), norm="ortho")
+    for k in (4, 8, 12):
+        kept = np.zeros_like(coeffs)
+        kept[:, :k, :k] = coeffs[:, :k, :k]
+        expected = scipy.fft.idctn(kept, axes=(1, 2), norm="ortho")
+        p = torch.from_numpy(dct_projection(12, k))
+        got = project_pixels(torch.from_numpy(images), p, p).numpy()
+        np.testing.assert_allclose(got, expected, atol=1e-5)
+    # projecting twice changes nothing: level k of a level-k reconstruction is itself
+    p4 = torch.from_numpy(dct_projection(12, 4))
+    once = project_pixels(torch.from_numpy(images), p4, p4)
+    np.testing.assert_allclose(project_pixels(once, p4, p4).numpy(), once.numpy(), atol=1e-5)
+
+
+def test_the_pixels_of_a_dct_artifact_at_level_k_are_the_projection_of_its_level_16_pixels():
+    """The pixels view trains on what a dct artifact at the low level rebuilds (before any clipping)."""
+    from shrinkflow import codecs
+    from shrinkflow.adaptive import dct_projection, project_pixels
+    from shrinkflow.codecs.dct import inverse_dct_block
+
+    rng = np.random.default_rng(0)
+    images = rng.integers(0, 256, (20, 28, 28, 1), dtype=np.uint8)
+    dct = codecs.get("dct")
+    params = dct.params({"bits": 16})
+
+    def rebuilt(k):
+        payload = dct.encode(images, dct.parse_level(str(k), (28, 28, 1)), params, np.random.default_rng(0))
+        return inverse_dct_block(dct.decode(payload, "coefficients"), 28, 28)
+
+    p = torch.from_numpy(dct_projection(28, 4))
+    projected = project_pixels(torch.from_numpy(rebuilt(16)), p, p).numpy()
+    np.testing.assert_allclose(projected, rebuilt(4), atol=1e-3)  # each level has its own 16-bit quantizer
+
+
+def test_epoch_ema_moves_tau_once_per_epoch_from_the_epochs_mean_loss():
+    hook = AdaptiveLevels(AdaptiveConfig(levels=(4, 8), policy="ema", alpha=0.1, ema_update="epoch"))
+    x, y, _ = dct_coefficients(n=4)
+    hook.setup(torch.nn.Identity(), torch.from_numpy(x), torch.from_numpy(y))
+    hook.record_losses(torch.arange(4), torch.tensor([1.0, 2.0, 3.0, 6.0]), epoch=1)
+    assert hook.tau is None  # no per-batch update
+    hook.end_epoch(1)
+    assert float(hook.tau) == pytest.approx(3.0)  # starts at the first epoch's mean
+    assert hook.level_index.tolist() == [0, 0, 0, 1]  # only the loss above τ goes to the high level
+    hook.record_losses(torch.arange(4), torch.tensor([1.0, 1.0, 1.0, 1.0]), epoch=2)
+    hook.end_epoch(2)
+    assert float(hook.tau) == pytest.approx(0.9 * 3.0 + 0.1 * 1.0)
+
+
+def test_pixel_view_trains_a_pixel_model_and_records_the_shares_per_level():
+    _, y, images = dct_coefficients(n=96)
+    stored = scipy.fft.dctn(images, axes=(1, 2), norm="ortho")
+    stored[:, 8:, :] = 0
+    stored[:, :, 8:] = 0
+    recon = scipy.fft.idctn(stored, axes=(1, 2), norm="ortho").astype(np.float32)  # the level-8 pixels
+    config = TrainConfig(epochs=3, batch_size=32, device="cpu", threads=1, input_mean=0.5, input_std=0.5)
+    adaptive = AdaptiveConfig(levels=(4, 8), policy="ema", ema_update="epoch", view="pixels")
+    r = train_adaptive("lenet300", recon, y, recon, y, 3, config, adaptive, seed=0, stored_k=8)
+    assert r.metrics["input_shape"] == [12, 12, 1] and r.metrics["input_mean"] == 0.5
+    assert r.history["frac_k8"].iloc[0] == 1.0  # epoch 1: every sample at the stored level
+    assert (r.history["frac_k4"] + r.history["frac_k8"]).eq(1.0).all()
+    assert r.metrics["adaptive"]["view"] == "pixels"
+    with pytest.raises(ValueError, match="stored_k"):
+        train_adaptive("lenet300", recon, y, recon, y, 3, config, adaptive, seed=0)

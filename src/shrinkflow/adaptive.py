@@ -1,28 +1,25 @@
-"""AdaptCompression: per-sample DCT fidelity chosen each epoch from the sample's training loss.
+"""AdaptCompression (adaptcompression.md, eqs. 1–4): per-sample DCT fidelity chosen each epoch from the
+sample's training loss.
 
-Every training sample is stored once at the highest level (the ``coefficients`` view of a ``dct`` artifact,
-N × K × K × C). At each epoch boundary a threshold τ splits the samples: loss > τ → the high level,
-otherwise the low level, for the next epoch. A lower level k is an exact truncation of the stored block:
-every coefficient outside the top-left k × k block is zeroed (the same values a ``dct`` artifact at level
-k would decode to, see :func:`shrinkflow.codecs.dct.truncate_coefficients`), so the model's input shape
-stays K × K × C. Epoch 1 trains every sample at the high level. The test set is evaluated as given (or
-truncated once to ``test_level``).
+Every training sample is stored once at the highest level K (a ``dct`` artifact). At each epoch boundary a
+threshold τ splits the samples: loss > τ → the high level, otherwise the low level, for the next epoch;
+epoch 1 trains every sample at the high level. Two views of a level k:
 
-Decisions this module makes (we could not consult the paper's text through the tools available here, so
-these follow the project brief and are explicit settings rather than hidden choices):
+* ``pixels`` (the paper's eq. 3): the model sees x̂ = D⁻¹(M_k ⊙ D(x)), the image rebuilt from its top-left
+  k × k DCT coefficients: the stored K-level reconstruction projected with P = D[:k]ᵀD[:k] on both axes
+  (:func:`dct_projection`), exact because the DCT is orthonormal;
+* ``coefficients`` (shrinkflow's variant): the model sees the K × K block with everything outside the
+  top-left k × k zeroed (what a ``dct`` artifact at level k decodes to).
+
+The test set is evaluated at the stored level (or once at ``test_level``). Settings:
 
 * per-sample losses come from the training pass itself (``loss_source="epoch"``: free, each sample's
-  loss at the moment it was visited, with the weights of that step), or from one extra forward pass in
-  eval mode at the epoch boundary (``loss_source="boundary"``: one set of weights for all samples, costs
-  about a third of an epoch). Either way a sample's loss is measured on the input it trained on (its
-  current level).
-* τ policies (:data:`POLICIES`):
-  ``ema`` — after every training step τ ← (1 − α)·τ + α·mean(batch losses) (:func:`update_tau_ema`,
-  α = 0.1 by default); τ starts at the first batch's mean loss unless ``tau`` gives a start value.
-  The τ reached at the end of the epoch assigns the levels. With ``loss_source="boundary"`` the same
-  update runs over the boundary pass's batches (in sample order) instead.
-  ``fixed`` — τ = ``tau`` throughout.
-  ``median`` — τ = the (lower) median of the epoch's per-sample losses, so about half the samples go high.
+  loss when it was visited), or from one extra eval-mode pass at the epoch boundary (``"boundary"``).
+* τ policies (:data:`POLICIES`): ``ema`` with ``ema_update="epoch"`` is the paper's eq. (2):
+  τ ← (1 − α)·τ + α·(mean per-sample loss of the epoch) at each boundary, α = 0.1; with
+  ``ema_update="step"`` (shrinkflow's earlier variant) τ moves after every batch. τ starts at the first
+  mean unless ``tau`` gives a start value. ``fixed``: τ = ``tau`` throughout. ``median``: τ = the (lower)
+  median of the epoch's per-sample losses, so about half the samples go high.
 * stored bytes of an assignment: Σ over samples of k_s²·C·bits/8, the code bytes of keeping each sample only
   at its assigned level (per-position scale bytes of the dct codec, 8·k²·C per level, are not included).
 """
@@ -43,6 +40,8 @@ from .training import TrainConfig, TrainHook, TrainResult, train
 
 POLICIES = ("ema", "fixed", "median")
 LOSS_SOURCES = ("epoch", "boundary")
+VIEWS = ("coefficients", "pixels")
+EMA_UPDATES = ("step", "epoch")
 
 
 def assign_levels(
@@ -94,6 +93,10 @@ class AdaptiveConfig:
     loss_source: str = "epoch"  # epoch | boundary
     bits: int = 8  # bits per stored coefficient, for assigned_stored_bytes
     test_level: int | None = None  # truncate the test set once to this k; None = evaluate as given
+    # coefficients: the model sees the K × K block | pixels: x̂ = D⁻¹(M ⊙ D(x)) (the paper's eq. 3)
+    view: str = "coefficients"
+    # step: τ after every batch (shrinkflow's variant) | epoch: τ from the epoch's mean loss (eq. 2)
+    ema_update: str = "step"
 
     def validate(self, stored_k: int) -> None:
         low, high = _two_levels(self.levels)
@@ -104,6 +107,12 @@ class AdaptiveConfig:
         if self.loss_source not in LOSS_SOURCES:
             raise ValueError(
                 f"adaptive loss_source {self.loss_source!r} is unknown; allowed: {list(LOSS_SOURCES)}"
+            )
+        if self.view not in VIEWS:
+            raise ValueError(f"adaptive view {self.view!r} is unknown; allowed: {list(VIEWS)}")
+        if self.ema_update not in EMA_UPDATES:
+            raise ValueError(
+                f"adaptive ema_update {self.ema_update!r} is unknown; allowed: {list(EMA_UPDATES)}"
             )
         if self.policy == "fixed" and self.tau is None:
             raise ValueError("adaptive policy 'fixed' needs a threshold: set tau (a loss value, e.g. 0.1)")
@@ -131,20 +140,55 @@ def truncate_block(coefficients: np.ndarray, k: int) -> np.ndarray:
     )
 
 
+def dct_projection(size: int, k: int) -> np.ndarray:
+    """size × size matrix P = D[:k]ᵀ D[:k] (D the orthonormal DCT-II): P x keeps the first k frequencies.
+
+    Applied on both image axes (P_H x P_W) it is the paper's x̂ = D⁻¹(M_k ⊙ D(x)) for the top-left k × k mask.
+    """
+    from .codecs.dct import dct_matrix
+
+    d = dct_matrix(size, torch.float64)
+    return (d[:k].T @ d[:k]).numpy().astype(np.float32)
+
+
+def project_pixels(x: torch.Tensor, ph: torch.Tensor, pw: torch.Tensor) -> torch.Tensor:
+    """N × H × W × C images with only their top-left k × k DCT block kept (``ph``/``pw`` from
+    :func:`dct_projection`)."""
+    return torch.einsum("ah,nhwc,wb->nabc", ph, x, pw)
+
+
 class AdaptiveLevels(TrainHook):
     """The AdaptCompression hook for :func:`shrinkflow.training.train` (see the module docstring)."""
 
-    def __init__(self, config: AdaptiveConfig, eval_batch_size: int = 1024) -> None:
+    def __init__(
+        self, config: AdaptiveConfig, eval_batch_size: int = 1024, stored_k: int | None = None
+    ) -> None:
         self.config = config
         self.eval_batch_size = eval_batch_size
         self.levels = _two_levels(config.levels)
+        self.stored_k = stored_k  # the stored block's side (needed for the pixels view)
+
+    def _setup_pixels(self, x_train: torch.Tensor) -> None:
+        _, h, w, _ = x_train.shape
+        device = x_train.device
+        # per level: None where the level is the stored one (its pixels are the stored reconstruction)
+        self.projections = [
+            None
+            if k == self.stored_k
+            else tuple(torch.from_numpy(dct_projection(size, k)).to(device) for size in (h, w))
+            for k in self.levels
+        ]
 
     def setup(self, model: nn.Module, x_train: torch.Tensor, y_train: torch.Tensor) -> None:
-        n, stored_k, _, self.channels = x_train.shape
+        n, _, _, self.channels = x_train.shape
         self.model, self.x_train, self.y_train = model, x_train, y_train
         device = x_train.device
-        masks = np.stack([block_mask(stored_k, k) for k in self.levels])[:, :, :, None]
-        self.masks = torch.from_numpy(masks).to(device)  # L × K × K × 1
+        if self.config.view == "pixels":
+            self._setup_pixels(x_train)
+        else:
+            self.stored_k = x_train.shape[1]
+            masks = np.stack([block_mask(self.stored_k, k) for k in self.levels])[:, :, :, None]
+            self.masks = torch.from_numpy(masks).to(device)  # L × K × K × 1
         # index into self.levels; epoch 1 trains everything at the high level
         self.level_index = torch.ones(n, dtype=torch.int64, device=device)
         self.losses = torch.zeros(n, dtype=torch.float32, device=device)
@@ -152,6 +196,14 @@ class AdaptiveLevels(TrainHook):
         self.tau: float | torch.Tensor | None = None if c.policy == "median" else c.tau
 
     def _apply(self, x: torch.Tensor, index: torch.Tensor) -> torch.Tensor:
+        if self.config.view == "pixels":
+            out = x
+            levels = self.level_index[index]
+            for i, projection in enumerate(self.projections):
+                if projection is not None:
+                    rows = levels == i
+                    out = torch.where(rows[:, None, None, None], project_pixels(x, *projection), out)
+            return out
         return torch.where(
             self.masks[self.level_index[index]], x, torch.zeros((), dtype=x.dtype, device=x.device)
         )
@@ -162,7 +214,7 @@ class AdaptiveLevels(TrainHook):
     def record_losses(self, index: torch.Tensor, losses: torch.Tensor, epoch: int) -> None:
         if self.config.loss_source == "epoch":
             self.losses[index] = losses
-            if self.config.policy == "ema":
+            if self.config.policy == "ema" and self.config.ema_update == "step":
                 self.tau = update_tau_ema(self.tau, losses, self.config.alpha)
 
     @torch.inference_mode()
@@ -176,7 +228,7 @@ class AdaptiveLevels(TrainHook):
             logits = self.model(self._apply(self.x_train[index], index))
             losses = F.cross_entropy(logits, y[index], reduction="none")
             self.losses[index] = losses
-            if self.config.policy == "ema":
+            if self.config.policy == "ema" and self.config.ema_update == "step":
                 self.tau = update_tau_ema(self.tau, losses, self.config.alpha)
         self.model.train(was_training)
 
@@ -199,6 +251,9 @@ class AdaptiveLevels(TrainHook):
             self._boundary_pass()
         if self.config.policy == "median":
             self.tau = self.losses.median()
+        elif self.config.policy == "ema" and self.config.ema_update == "epoch":
+            # eq. (2): τ_t = (1 − α) τ_{t−1} + α · (mean loss over the training set this epoch)
+            self.tau = update_tau_ema(self.tau, self.losses, self.config.alpha)
         tau = torch.as_tensor(self.tau, dtype=torch.float32, device=self.losses.device)
         self.level_index = (self.losses > tau).long()  # 1 = high, 0 = low
         self._tau_value = float(tau)
@@ -224,8 +279,10 @@ def train_adaptive(
     adaptive: AdaptiveConfig,
     seed: int,
     log: logging.Logger | None = None,
+    stored_k: int | None = None,
 ) -> TrainResult:
-    """Train with AdaptCompression on N × K × K × C DCT coefficients stored at the high level.
+    """Train with AdaptCompression on a dct artifact stored at the high level: N × K × K × C coefficients
+    (view ``coefficients``), or their N × H × W × C reconstructions (view ``pixels``, with ``stored_k`` = K).
 
     Returns the trainer's :class:`TrainResult`; history gains ``frac_k{low}``, ``frac_k{high}``,
     ``assigned_stored_bytes`` (the assignment each epoch trained with), ``tau`` (the threshold at the
@@ -234,15 +291,27 @@ def train_adaptive(
     and the ``adaptive`` settings.
     """
     x_train = np.asarray(x_train)
-    if x_train.ndim != 4 or x_train.shape[1] != x_train.shape[2]:
+    if x_train.ndim != 4:
+        raise ValueError(f"AdaptCompression needs N × K × K × C or N × H × W × C inputs, got {x_train.shape}")
+    if adaptive.view == "coefficients":
+        if x_train.shape[1] != x_train.shape[2]:
+            raise ValueError(
+                "AdaptCompression's coefficients view is the dct codec's K × K block, "
+                f"got training inputs of shape {x_train.shape}"
+            )
+        stored_k = x_train.shape[1]
+    elif stored_k is None or stored_k > min(x_train.shape[1:3]):
         raise ValueError(
-            "AdaptCompression trains on the dct codec's coefficients view (N × K × K × C), "
-            f"got training inputs of shape {x_train.shape}"
+            f"the pixels view needs stored_k ≤ the image side, got {stored_k} for inputs {x_train.shape}"
         )
-    adaptive.validate(x_train.shape[1])
+    adaptive.validate(stored_k)
     if adaptive.test_level is not None:
-        x_test = truncate_block(np.asarray(x_test), adaptive.test_level)
-    hook = AdaptiveLevels(adaptive, config.eval_batch_size)
+        if adaptive.view == "pixels":
+            ph, pw = (torch.from_numpy(dct_projection(n, adaptive.test_level)) for n in x_test.shape[1:3])
+            x_test = project_pixels(torch.as_tensor(np.asarray(x_test, dtype=np.float32)), ph, pw).numpy()
+        else:
+            x_test = truncate_block(np.asarray(x_test), adaptive.test_level)
+    hook = AdaptiveLevels(adaptive, config.eval_batch_size, stored_k=stored_k)
     return train(
         model_name,
         x_train,

@@ -73,6 +73,10 @@ class TrainConfig:
     device: str = "auto"  # auto | cpu | cuda
     threads: int | None = None  # torch.set_num_threads for the run; None = leave as is
     progress: bool | None = None  # tqdm bar; None = only when stderr is a TTY
+    # fixed input normalisation (x − input_mean) / input_std instead of the training set's statistics,
+    # e.g. AdaptCompression's mean 0.5, std 0.5 on pixels; None = from the data (both or neither)
+    input_mean: float | None = None
+    input_std: float | None = None
 
     def validate(self) -> None:
         """Raise ``ValueError`` naming the first setting out of range and what is allowed."""
@@ -92,6 +96,10 @@ class TrainConfig:
             raise ValueError(f"train.optimizer {self.optimizer!r} is unknown; allowed: {sorted(OPTIMIZERS)}")
         if self.device not in ("auto", "cpu", "cuda"):
             raise ValueError(f"train.device {self.device!r} is unknown; allowed: ['auto', 'cpu', 'cuda']")
+        if (self.input_mean is None) != (self.input_std is None):
+            raise ValueError("train.input_mean and train.input_std go together: set both or neither")
+        if self.input_std is not None and not self.input_std > 0:
+            raise ValueError(f"train.input_std must be > 0, got {self.input_std!r}")
         if self.threads is not None and (not isinstance(self.threads, int) or self.threads < 1):
             raise ValueError(f"threads must be a positive integer or None, got {self.threads!r}")
 
@@ -280,6 +288,8 @@ def _run_metrics(
     last = history.to_dict("records")[-1]
     cfg = asdict(config)
     cfg.pop("progress")
+    for key in ("input_mean", "input_std"):  # recorded as input_mean/input_std below
+        cfg.pop(key)
     return {
         "model": model_name,
         "input_shape": list(data.input_shape),
@@ -336,7 +346,10 @@ def train(
     init_seed, order_seed = seed_streams(seed)
 
     with deterministic_torch(device, config.threads):
-        mean, std = input_statistics(data.xt)
+        if config.input_mean is None:
+            mean, std = input_statistics(data.xt)
+        else:
+            mean, std = float(config.input_mean), float(config.input_std)
         model = _build_model(model_name, data.input_shape, num_classes, init_seed, mean, std).to(device)
         data = data.to(device)
         model = hook.wrap_model(model)
