@@ -11,7 +11,6 @@ from _script_setup import setup
 log = setup(snakemake)
 
 from shrinkflow.adaptive import AdaptiveConfig, train_adaptive
-from shrinkflow.codecs.dct import inverse_dct_block
 from shrinkflow.compress import load_artifact
 from shrinkflow.runs import save_run
 from shrinkflow.training import TrainConfig
@@ -20,11 +19,9 @@ smk = snakemake
 wc, params = smk.wildcards, smk.params
 
 view = params.adaptive.get("view", "coefficients")
-sidecar, data, load_seconds = load_artifact(smk.input.npz, smk.input.sidecar, "coefficients")
+# pixels: the stored level's images as the dct artifact decodes them (as every pixel-view run sees them)
+sidecar, data, load_seconds = load_artifact(smk.input.npz, smk.input.sidecar, view)
 x_train, y_train, x_test, y_test = (data[k] for k in ("x_train", "y_train", "x_test", "y_test"))
-if view == "pixels":  # the paper's eq. 3: images rebuilt from the stored block (not clipped to [0, 1])
-    meta = sidecar["splits"]["train"]["payload_meta"]
-    x_train, x_test = (inverse_dct_block(x, meta["height"], meta["width"]) for x in (x_train, x_test))
 
 adaptive = AdaptiveConfig(
     **{**params.adaptive, "levels": tuple(params.adaptive["levels"]), "bits": sidecar["params"]["bits"]}

@@ -76,6 +76,9 @@ def test_runs_table_joins_training_storage_and_every_analysis(study):
     assert jpeg["output_accuracy"] == pytest.approx(jpeg["test_accuracy"], abs=1e-9)
     adaptive = runs[runs["method"] == "adaptive"]
     assert (adaptive["stored_bytes"] < adaptive["stored_bytes_artifact"]).all()
+    # AdaptCompression runs are analysed against their reference like every other run
+    assert adaptive["output_agreement"].between(0, 1).all()
+    assert adaptive["boundaries_distance_ratio"].notna().all()
 
 
 def test_lossless_control_decides_exactly_like_the_reference(study):

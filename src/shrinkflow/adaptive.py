@@ -6,8 +6,9 @@ threshold τ splits the samples: loss > τ → the high level, otherwise the low
 epoch 1 trains every sample at the high level. Two views of a level k:
 
 * ``pixels`` (the paper's eq. 3): the model sees x̂ = D⁻¹(M_k ⊙ D(x)), the image rebuilt from its top-left
-  k × k DCT coefficients: the stored K-level reconstruction projected with P = D[:k]ᵀD[:k] on both axes
-  (:func:`dct_projection`), exact because the DCT is orthonormal;
+  k × k DCT coefficients: the stored K-level image (the dct artifact's pixels view, as every pixel-view
+  run and analysis sees it, clipped to [0, 1]) projected with P = D[:k]ᵀD[:k] on both axes
+  (:func:`dct_projection`; exact for the orthonormal DCT, the clip of the stored image aside);
 * ``coefficients`` (shrinkflow's variant): the model sees the K × K block with everything outside the
   top-left k × k zeroed (what a ``dct`` artifact at level k decodes to).
 

@@ -42,11 +42,16 @@ except ConfigError as err:
     raise WorkflowError(str(err)) from None
 
 
+# run methods: every codec, and "adaptive" (AdaptCompression runs); rules that compress or train a codec's
+# artifact constrain {method} to CODEC_METHODS
+CODEC_METHODS = "|".join(codecs.names())
+
+
 wildcard_constraints:
     dataset="|".join(datasets.names()),
-    method="|".join(codecs.names()),
+    method=CODEC_METHODS + "|adaptive",
     model="|".join(models.names()),
-    level=r"[A-Za-z0-9.\-]+",
+    level=r"[A-Za-z0-9._\-]+",
     seed=r"\d+",
     study=r"[A-Za-z0-9_]+",
 
@@ -96,8 +101,9 @@ def adaptive_runs():
 
 
 def analysed_runs():
-    """The grid runs compared with a reference: every run except the references themselves."""
-    return [run for run in grid_runs() if run[1] != "identity"]
+    """The runs compared with a reference: every grid run but the references themselves, and every
+    AdaptCompression run."""
+    return [run for run in grid_runs() if run[1] != "identity"] + adaptive_runs()
 
 
 def run_fields(run):
@@ -322,6 +328,11 @@ def get_codec_params(wildcards):
 
 
 def get_view(wildcards):
+    """The view a run's model reads: the codec's, or for an AdaptCompression run its preset's."""
+    if wildcards.method == "adaptive":
+        return config["adaptive"]["presets"][wildcards.level].get(
+            "view", "coefficients"
+        )
     return view_of(config, wildcards.method)
 
 
@@ -365,6 +376,10 @@ def analysis_inputs(wildcards):
     fields = dict(wildcards.items())
     reference = {**fields, "method": "identity", "level": "full"}
     compressed = {k: fields[k] for k in ("dataset", "method", "level")}
+    if (
+        fields["method"] == "adaptive"
+    ):  # AdaptCompression runs read the stored dct block
+        compressed.update(method="dct", level=str(config["adaptive"]["stored_k"]))
     return {
         "data": layout.path("data", dataset=wildcards.dataset, ext="npz"),
         "npz": layout.path("compressed", **compressed, ext="npz"),

@@ -8,6 +8,8 @@ rule compress:
         layout.log("compress", "compressed"),
     benchmark:
         layout.benchmark("compress", "compressed")
+    wildcard_constraints:
+        method=CODEC_METHODS,
     conda:
         "../../envs/torch.yaml"
     threads: config["threads"]["compress"]

@@ -10,6 +10,8 @@ rule train:
         layout.log("train", "runs"),
     benchmark:
         layout.benchmark("train", "runs")
+    wildcard_constraints:
+        method=CODEC_METHODS,
     conda:
         "../../envs/torch.yaml"
     threads: config["threads"]["train"]
