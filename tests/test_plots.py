@@ -243,3 +243,15 @@ def test_a_figure_job_without_torch_draws_with_the_method_info_it_is_given(tmp_p
     assert done.returncode == 0, done.stderr
     direct = plots.plot_accuracy_vs_bits(summary(runs), tmp_path / "direct.png")
     assert (tmp_path / "acc.png").read_bytes() == direct[0].read_bytes()
+
+
+def test_the_papers_points_are_drawn_beside_our_curves(runs, tmp_path):
+    from shrinkflow.plots.accuracy_vs_bits import published_points
+    from shrinkflow.reproduction import load_published
+
+    points = published_points(load_published())
+    # "less is more" Table 1: accuracy and bits per sample of its four methods (16x16 / k = 256)
+    dct = points[(points["study"] == "less_is_more") & (points["method"] == "dct")].iloc[0]
+    assert (dct["level"], dct["accuracy"], dct["bits"]) == ("16", 0.9558, 2048.0)
+    paths = plots.plot_accuracy_vs_bits(summary(runs), tmp_path / "acc.png", published=points)
+    _check_written(paths, "acc")

@@ -1,7 +1,10 @@
 """The headline figure: test accuracy against stored bits per sample, one line per method over its levels.
 
 Means over seeds with 95% CI error bars and bands; the Pareto front (fewest bits for the accuracy) is
-marked; one panel per (dataset, model). Reads ``results/tables/summary.csv``.
+marked; one panel per (dataset, model). Published points of the reproduced papers (accuracy and bits per
+sample of the same method and model, from ``data/published_results.csv``) are drawn as stars beside our
+curves, on the panel of the paper's dataset or of its offline stand-in (mnist5k for MNIST). Reads
+``results/tables/summary.csv``.
 """
 
 from __future__ import annotations
@@ -41,11 +44,13 @@ def plot_accuracy_vs_bits(
     metric_label: str = "Test accuracy (%)",
     cost_label: str = "Stored size (bits per sample, log scale)",
     info: MethodInfo | None = None,
+    published: pd.DataFrame | None = None,
 ) -> list[Path]:
     """Accuracy against stored bits per sample, one line per method over its levels, 95% CI error bars
     and bands over seeds, the Pareto front (fewest bits for the accuracy) marked; one panel per
     (dataset, model). ``summary`` is the long table of :func:`shrinkflow.aggregate.summary`; ``info``
-    gives the method families (colours, see :func:`~shrinkflow.plots.style.method_style`)."""
+    gives the method families (colours, see :func:`~shrinkflow.plots.style.method_style`); ``published``
+    (:func:`published_points`) adds the papers' points as stars."""
     title = f"{metric} vs {cost}"
     if missing(summary, ["method", "level", "metric", "mean"]):
         lacking = missing(summary, ["method", "level", "metric"])
@@ -69,6 +74,7 @@ def plot_accuracy_vs_bits(
         )
         for ax in axes.flat[len(groups) :]:
             ax.set_visible(False)
+        shown_published = False
         for ax, (keys, panel) in zip(axes.flat, groups, strict=False):
             keys = keys if isinstance(keys, tuple) else (keys,)
             for method, rows in panel.groupby("method", sort=True):
@@ -86,6 +92,7 @@ def plot_accuracy_vs_bits(
                 )  # fmt: skip
                 if len(x) > 1 and has_ci.all():
                     ax.fill_between(x, lo, hi, color=st["color"], alpha=0.15, lw=0, zorder=2)
+            shown_published |= _draw_published(ax, published, dict(zip(facets, keys, strict=True)), styles)
             px, py = panel[f"{cost}_mean"].to_numpy(), panel[f"{metric}_mean"].to_numpy()
             front = pareto_front(px, py)
             order = np.argsort(px[front], kind="stable")
@@ -113,13 +120,50 @@ def plot_accuracy_vs_bits(
         handles.append(
             Line2D([], [], color="black", ls=(0, (1, 1)), marker="o", mfc="none", ms=9, label="Pareto front")
         )
+        if shown_published:
+            handles.append(
+                Line2D([], [], color="0.5", ls="", marker="*", mec="black", ms=11, label="published (paper)")
+            )
         fig.legend(handles=handles, loc="outside right upper", title="method", frameon=False)
         fig.suptitle("Accuracy against storage (mean over seeds, 95% CI)")
         return save_figure(fig, path)
 
 
+def published_points(published: pd.DataFrame) -> pd.DataFrame:
+    """One row per published (study, dataset, method, level, model) with both ``accuracy`` and ``bits``."""
+    rows = published[published["metric"].isin(["test_accuracy", "bits_per_sample"])]
+    keys = ["study", "dataset", "method", "level", "model"]
+    wide = rows.pivot_table(index=keys, columns="metric", values="value", aggfunc="first").reset_index()
+    if not {"test_accuracy", "bits_per_sample"} <= set(wide.columns):
+        return pd.DataFrame(columns=[*keys, "accuracy", "bits"])
+    wide = wide.rename(columns={"test_accuracy": "accuracy", "bits_per_sample": "bits"})
+    return wide.dropna(subset=["accuracy", "bits"])[[*keys, "accuracy", "bits"]]
+
+
+def _draw_published(ax, published: pd.DataFrame | None, panel: dict, styles: dict) -> bool:
+    """Stars at the papers' points for this panel's dataset (or the dataset it stands in for) and model."""
+    if published is None or published.empty:
+        return False
+    from ..claims import STAND_INS
+
+    datasets = {panel.get("dataset")} | {d for d, subs in STAND_INS.items() if panel.get("dataset") in subs}
+    rows = published[published["dataset"].isin(datasets) & published["method"].isin(list(styles))]
+    if "model" in panel:
+        rows = rows[rows["model"] == panel["model"]]
+    for row in rows.itertuples(index=False):
+        ax.scatter(
+            row.bits, row.accuracy, marker="*", s=150, color=styles[row.method]["color"], edgecolors="black",
+            linewidths=0.8, zorder=6,
+        )  # fmt: skip
+    return not rows.empty
+
+
 def draw(
     inputs: Mapping[str, str | list[str]], png: str | os.PathLike, info: MethodInfo | None = None
 ) -> list[Path]:
-    """``inputs["summary"]``: the long summary table (CSV; levels kept as strings)."""
-    return plot_accuracy_vs_bits(pd.read_csv(inputs["summary"], dtype={"level": str}), png, info=info)
+    """``inputs["summary"]``: the long summary table (CSV; levels kept as strings); the papers' points come
+    from the packaged published-results file."""
+    from ..reproduction import load_published
+
+    summary = pd.read_csv(inputs["summary"], dtype={"level": str})
+    return plot_accuracy_vs_bits(summary, png, info=info, published=published_points(load_published()))
