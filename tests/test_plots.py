@@ -206,6 +206,13 @@ def test_method_style_shares_a_colour_within_a_family_only():
     assert len({tuple(styles[m]["color"]) for m in ("identity", "zfp_rate", "dct", "adaptive")}) == 4
 
 
+def _published():
+    from shrinkflow.plots.accuracy_vs_bits import published_points
+    from shrinkflow.reproduction import load_published
+
+    return published_points(load_published())
+
+
 def test_registry_draws_a_figure_from_its_input_files(tmp_path, runs):
     from shrinkflow import codecs
 
@@ -215,7 +222,7 @@ def test_registry_draws_a_figure_from_its_input_files(tmp_path, runs):
     written = figure.draw({"summary": str(table)}, tmp_path / "fig" / "acc.png", info=codecs.method_info())
     _check_written(written, "acc")
     # the same figure straight from the table: reading the file loses nothing
-    direct = plots.plot_accuracy_vs_bits(summary(runs), tmp_path / "direct.png")
+    direct = plots.plot_accuracy_vs_bits(summary(runs), tmp_path / "direct.png", published=_published())
     assert written[0].read_bytes() == direct[0].read_bytes()
     with pytest.raises(KeyError, match="missing \\['summary'\\]"):
         figure.draw({}, tmp_path / "x.png")
@@ -241,7 +248,7 @@ def test_a_figure_job_without_torch_draws_with_the_method_info_it_is_given(tmp_p
         "assert 'torch' not in sys.modules\n"
     )
     assert done.returncode == 0, done.stderr
-    direct = plots.plot_accuracy_vs_bits(summary(runs), tmp_path / "direct.png")
+    direct = plots.plot_accuracy_vs_bits(summary(runs), tmp_path / "direct.png", published=_published())
     assert (tmp_path / "acc.png").read_bytes() == direct[0].read_bytes()
 
 
