@@ -113,3 +113,16 @@ def test_published_rows_become_value_claims_and_the_yaml_loads():
     assert table.loc[0, "verdict"] == "reproduced"
     for study in ("less_is_more", "adaptcompression"):
         assert len(load_claims(study)) >= 3
+
+
+def test_the_study_page_lists_every_claim_with_its_verdict_and_links_the_figure(tmp_path):
+    from shrinkflow.reports import study_report
+
+    claims = [claim("order", [sel("downsample"), sel("dct")]), claim("value", [sel("dct")], 0.5)]
+    table = claims_table(runs(), claims)
+    page = tmp_path / "reports" / "s.md"
+    study_report("s", table, tmp_path / "figures" / "acc.png", page)
+    text = page.read_text()
+    assert "2 claims: 1 reproduced, 1 contradicted" in text
+    assert text.count("\n| ") == 3  # header + two claims
+    assert "](../figures/acc.png)" in text

@@ -21,6 +21,7 @@ def test_paths_fill_every_stage_and_parse_back():
         "robustness": dict(dataset="mnist5k", model="cnn2d", seed=3),
         "tables": dict(table="summary"),
         "figures": dict(figure="runtime", ext="pdf"),
+        "reports": dict(study="less_is_more"),
         "benchmarks": dict(folder="train", job="mnist5k/dct/8/cnn1d_paper/seed0"),
         "logs": dict(folder="tables", job="runs"),
     }  # fmt: skip

@@ -60,6 +60,9 @@ def test_every_table_and_figure_is_built(study):
                  "reproduction_less_is_more", "reproduction_correctness_preserving", "claims_less_is_more",
                  "claims_correctness_preserving"]:  # fmt: skip
         assert (study / f"results/tables/{name}.csv").stat().st_size > 0, name
+    for name in ("less_is_more", "correctness_preserving"):
+        page = (study / f"results/reports/{name}.md").read_text()
+        assert page.startswith(f"# {name}: claims and verdicts") and "accuracy_vs_bits.png" in page
 
 
 def test_runs_table_joins_training_storage_and_every_analysis(study):

@@ -45,6 +45,7 @@ STAGES: dict[str, Stage] = {
     "robustness": Stage("results/robustness", "{dataset}/{model}/seed{seed}", ".csv"),
     "tables": Stage("results/tables", "{table}", ".csv"),
     "figures": Stage("results/figures", "{figure}", ".{ext}"),
+    "reports": Stage("results/reports", "{study}", ".md"),
     "benchmarks": Stage("results/benchmarks", "{folder}/{job}", ".tsv"),
     "logs": Stage("logs", "{folder}/{job}", ".log"),
 }

@@ -28,3 +28,22 @@ for name, entry in tables.TABLES.items():
             settings=entry_params(entry),
         script:
             "../../scripts/tables.py"
+
+
+# One Markdown page per reproduced study: its claims with verdicts and the headline figure.
+rule study_report:
+    input:
+        claims=layout.pattern("tables", table="claims_{study}"),
+        figure=layout.path("figures", figure="accuracy_vs_bits", ext="png"),
+    output:
+        layout.pattern("reports"),
+    log:
+        layout.log("reports", "reports"),
+    conda:
+        "../../envs/plots.yaml"
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    script:
+        "../../scripts/study_report.py"

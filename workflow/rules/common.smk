@@ -313,8 +313,16 @@ def figure_targets():
     return [layout.path("figures", figure=name, ext="png") for name in figure_names()]
 
 
+def report_targets():
+    """One page per reproduced study (results/reports/{study}.md)."""
+    return [
+        layout.path("reports", study=study)
+        for study in config["reproduction"]["studies"]
+    ]
+
+
 def all_targets():
-    return table_targets() + figure_targets()
+    return table_targets() + figure_targets() + report_targets()
 
 
 # ---- input functions and params of the rules ----
