@@ -7,7 +7,8 @@ summary rows named ``*_seconds``, ``*_per_second``, ``seconds``, plus the benchm
 
 * JSON sidecars and metrics (``compressed/``, ``data/``, ``runs/**/metrics.json``, ``analysis/**/*.json``):
   equal after removing timing keys at any depth;
-* binary payloads (``*.npz``, ``model.pt``): byte for byte;
+* binary payloads (``*.npz``): byte for byte; ``model.pt``: every tensor of the state_dict exactly (files
+  written before shrinkflow saved through a file handle carry their temporary name inside the zip);
 * CSVs (``history.csv``, ``robustness/``, ``tables/``): equal as text after removing timing columns, and
   for ``summary.csv`` and the reproduction tables the rows of timing metrics.
 
@@ -53,6 +54,15 @@ def normalized_csv(path: Path) -> str:
 
 
 def fingerprint(path: Path) -> str:
+    if path.suffix == ".pt":
+        import torch
+
+        state = torch.load(path, map_location="cpu", weights_only=True)
+        digest = hashlib.sha256()
+        for key, tensor in state.items():
+            digest.update(key.encode() + str(tensor.dtype).encode() + str(tuple(tensor.shape)).encode())
+            digest.update(tensor.contiguous().numpy().tobytes())
+        return digest.hexdigest()
     if path.suffix == ".json":
         return json.dumps(strip_json(json.loads(path.read_text())), sort_keys=False)
     if path.suffix == ".csv":

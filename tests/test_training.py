@@ -281,3 +281,18 @@ def test_labels_out_of_range_are_rejected():
     x, y = toy_data(n=10)
     with pytest.raises(ValueError, match=r"y_train has labels in \[0, 2\] but num_classes is 2"):
         train("lenet300", x, y, x, y % 2, 2, small_config(), seed=0)
+
+
+def test_saving_the_same_run_twice_gives_the_same_bytes(tmp_path):
+    """model.pt must not carry the temporary file name it was written under (torch.save names the zip's
+    folder after a path it is given)."""
+    from shrinkflow.runs import save_run
+
+    x, y = toy_data(n=40)
+    r = train("lenet300", x, y, x, y, 3, small_config(epochs=1), seed=0)
+    paths = []
+    for name in ("a", "b"):
+        folder = tmp_path / name
+        save_run(r, {"k": 1}, folder / "model.pt", folder / "history.csv", folder / "metrics.json")
+        paths.append(folder / "model.pt")
+    assert paths[0].read_bytes() == paths[1].read_bytes()

@@ -49,7 +49,10 @@ def save_run(
 ) -> None:
     """Write a run's three outputs, each atomically; metrics.json last, so it marks a complete run."""
     with atomic_path(model_path, suffix=".pt") as tmp:
-        torch.save(result.model.state_dict(), tmp)
+        # through a file handle: torch.save names the zip's inner folder after a path it is given, which
+        # would put the random temporary name into the bytes (the same run must give the same file)
+        with open(tmp, "wb") as fh:
+            torch.save(result.model.state_dict(), fh)
     with atomic_path(history_path, suffix=".csv") as tmp:
         result.history.to_csv(tmp, index=False)
     write_json(metrics_path, metrics)
