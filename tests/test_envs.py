@@ -263,7 +263,7 @@ def test_table_and_figure_rules_use_the_light_env_without_torch():
     light = env_packages(load_env(ROOT / "envs/plots.yaml"))[0]
     assert "pytorch" not in light and "captum" not in light
     for rule in all_rules():
-        if rule.name.startswith(("table_", "figure_")):
+        if rule.path.name in ("aggregate.smk", "figures.smk"):  # tables, figures, study pages
             assert conda_env_path(rule).name == "plots.yaml", rule.name
         elif "conda" in rule.directives:
             assert conda_env_path(rule).name == "torch.yaml", rule.name
@@ -272,7 +272,7 @@ def test_table_and_figure_rules_use_the_light_env_without_torch():
 def test_table_and_figure_code_imports_no_torch():
     """What a table or figure job imports runs in the light env: no torch, no captum."""
     code = (
-        "import sys; import shrinkflow.tables.build, shrinkflow.plots as p; "
+        "import sys; import shrinkflow.tables.build, shrinkflow.reports, shrinkflow.plots as p; "
         "[__import__(f'shrinkflow.plots.{f.module}') for f in p.FIGURES.values()]; "
         "bad = sorted(m for m in ('torch', 'captum', 'zfpy') if m in sys.modules); print(bad); "
         "sys.exit(1 if bad else 0)"
@@ -302,7 +302,7 @@ def test_drift_check_catches_changed_misplaced_and_extra_packages():
     assert any(p.startswith("zfpy: listed under conda but belongs under pip:") for p in problems)
     assert any(p.startswith("requests: under conda in the env") for p in problems)
     assert len(problems) == 3
-    assert envs_missing(project, [drifted]) == ["matplotlib", "scipy", "seaborn"]
+    assert envs_missing(project, [drifted]) == ["matplotlib", "pyyaml", "scipy", "seaborn"]
 
 
 def test_name_mapping_covers_pillow_and_torch():

@@ -184,14 +184,18 @@ def test_wrap_model_runs_before_the_optimizer_so_only_the_wrapped_parameters_tra
     class Wrap(TrainHook):
         def wrap_model(self, model):
             self.before = {k: v.clone() for k, v in model.state_dict().items()}
-            return FrozenBase(model)
+            self.wrapped = FrozenBase(model)
+            return self.wrapped
+
+        def export_model(self, model):
+            return model.base  # what the run saves: the registry model, loadable by load_model
 
     x, y = toy_data(n=64)
     hook = Wrap()
     r = train("lenet300", x, y, x, y, 3, small_config(epochs=2), seed=0, hook=hook)
-    assert isinstance(r.model, FrozenBase)
-    assert float(r.model.scale.detach()) != 1.0  # the optimizer was built on the wrapper's parameters
-    for key, value in r.model.base.state_dict().items():
+    assert r.model is hook.wrapped.base
+    assert float(hook.wrapped.scale.detach()) != 1.0  # the optimizer was built on the wrapper's parameters
+    for key, value in r.model.state_dict().items():
         assert torch.equal(value, hook.before[key]), key  # the frozen base never moved
 
 

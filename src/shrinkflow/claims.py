@@ -13,10 +13,14 @@ statement written in our own words in ``data/claims.yaml`` (see :func:`load_clai
   accuracy at most 0.2 with ten classes).
 
 Our side comes from the runs table (one row per run and seed): mean, 95% Student-t CI and n over seeds.
-A ``value``/``ratio`` claim is *reproduced* when the published number lies inside our CI or within the
-claim's tolerance of our mean, else *contradicted*. A claim is *not comparable* when it compares absolute
-seconds (hardware differs) or when our runs use a stand-in for the paper's dataset (mnist5k for MNIST) and
-the claim is an absolute number; *not run* when the study has no runs for it.
+A ``value``/``ratio`` claim is *reproduced* when our mean is within the claim's tolerance of the published
+number (default: 0.01 absolute, 1% of the value for bits), *inconclusive* when it is farther but the
+published number still lies inside our 95% CI (the seeds cannot decide: more would), else *contradicted*.
+A claim is *not comparable* when it compares absolute seconds (hardware differs), when our runs use a
+stand-in for the paper's dataset (mnist5k for MNIST) for an absolute ``value`` (the threshold kinds
+``at_most``/``at_least`` and the relative kinds stay comparable: they ask whether a method learns at all or
+how methods rank), or when our runs of a method were not trained with the paper's settings
+(:data:`PAPER_SETTINGS`); *not run* when the study has no runs for it.
 """
 
 from __future__ import annotations
@@ -30,17 +34,27 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .reproduction import DEFAULT_TOLERANCE
 from .stats import t_halfwidth
 
 KINDS = ("value", "ratio", "order", "equal", "at_most", "at_least")
-VERDICTS = ("reproduced", "contradicted", "not comparable", "not run")
+VERDICTS = ("reproduced", "inconclusive", "contradicted", "not comparable", "not run")
 #: datasets that stand in for a paper's dataset when it is not available offline
 STAND_INS = {"mnist": ("mnist5k",)}
 #: absolute numbers with these units depend on the machine, not on the method
 HARDWARE_UNITS = ("seconds",)
 #: metrics that do not depend on how many images a dataset has (comparable on a stand-in dataset)
 SIZE_FREE_METRICS = ("bits_per_sample",)
-DEFAULT_TOLERANCE = 0.01
+#: relative tolerance for units where an absolute one makes no sense (bits: side information per sample)
+RELATIVE_TOLERANCE = {"bits": 0.01}
+#: run settings a claim about a method needs (runs-table column -> value; a run without the column counts as
+#: the code default): AdaptCompression claims are about the paper's method, not shrinkflow's variant
+PAPER_SETTINGS: dict[tuple[str, str | None], dict[str, str]] = {
+    ("adaptive", None): {"adaptive.view": "pixels"},
+    ("adaptive", "dynamic_ema"): {"adaptive.ema_update": "epoch"},
+}
+#: what a run without the settings column was trained with (the code defaults)
+SETTING_DEFAULTS = {"adaptive.view": "coefficients", "adaptive.ema_update": "step"}
 CLAIM_COLUMNS = (
     "study", "claim", "text", "kind", "metric", "selection", "dataset", "published", "tolerance", "mean",
     "ci95_low", "ci95_high", "n", "ours", "verdict", "reason", "source",
@@ -153,7 +167,30 @@ def evaluate(claim: Claim, runs: pd.DataFrame) -> dict[str, Any]:
             ours = _measure(claim, series)
     row.update(mean=ours.mean, ci95_low=ours.low, ci95_high=ours.high, n=ours.n, ours=ours.text)
     row["verdict"], row["reason"] = _verdict(claim, ours, dataset)
+    if row["verdict"] != "not run" and dataset is not None:
+        unlike = _unlike_paper(runs, dataset, claim.select)
+        if unlike:
+            row["verdict"], row["reason"] = "not comparable", unlike
     return row
+
+
+def _unlike_paper(runs: pd.DataFrame, dataset: str, select: Sequence[Selection]) -> str:
+    """Why the selected runs were not trained as the paper's method ("" when they were)."""
+    for sel in select:
+        wanted = {
+            **PAPER_SETTINGS.get((sel.method, None), {}), **PAPER_SETTINGS.get((sel.method, sel.level), {})
+        }
+        rows = _rows(runs, dataset, sel)
+        for column, value in wanted.items():
+            default = SETTING_DEFAULTS[column]
+            used = rows[column] if column in rows.columns else pd.Series(default, index=rows.index)
+            used = used.fillna(default).astype(str)
+            if len(used) and not (used == value).all():
+                return (
+                    f"{sel.label()} ran with {column} = {sorted(set(used))[0]!r}, not the paper's {value!r} "
+                    "(shrinkflow's variant)"
+                )
+    return ""
 
 
 def _measure(claim: Claim, series: list[pd.Series]) -> _Ours:
@@ -191,13 +228,20 @@ def _verdict(claim: Claim, ours: _Ours, dataset: str | None) -> tuple[str, str]:
         return "not comparable", "absolute time depends on the hardware; compare the ratios instead"
     if claim.kind == "value" and dataset != claim.dataset and claim.metric not in SIZE_FREE_METRICS:
         return "not comparable", f"ours on {dataset}, a stand-in for the paper's {claim.dataset}"
-    tol = DEFAULT_TOLERANCE if claim.tolerance is None else claim.tolerance
+    tol = claim.tolerance
+    if tol is None:
+        relative = RELATIVE_TOLERANCE.get(claim.unit)
+        tol = DEFAULT_TOLERANCE if relative is None else relative * abs(claim.published or 0.0)
     if claim.kind in ("value", "ratio"):
-        inside = math.isfinite(ours.low) and ours.low <= claim.published <= ours.high
-        close = abs(ours.mean - claim.published) <= tol + 1e-12
-        if inside or close:
-            return "reproduced", "inside our 95% CI" if inside else f"within {tol:g} of our mean"
-        return "contradicted", f"{_fmt(ours.mean - claim.published)} from the published value"
+        diff = ours.mean - claim.published
+        if abs(diff) <= tol + 1e-12:
+            return "reproduced", f"our mean within {tol:g} of the published value"
+        if math.isfinite(ours.low) and ours.low <= claim.published <= ours.high:
+            return "inconclusive", (
+                f"{_fmt(diff)} from the published value, inside our 95% CI [{_fmt(ours.low)}, "
+                f"{_fmt(ours.high)}]: more seeds would decide"
+            )
+        return "contradicted", f"{_fmt(diff)} from the published value, outside our 95% CI"
     if claim.kind == "at_most":
         ok = ours.mean <= claim.published
         return ("reproduced" if ok else "contradicted"), f"our mean {'≤' if ok else '>'} {claim.published:g}"

@@ -8,6 +8,7 @@ import math
 import os
 import sys
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -155,4 +156,27 @@ def sync(device: torch.device) -> None:
         torch.cuda.synchronize(device)
 
 
-# ---- training -----------------------------------------------------------------------------------
+@dataclass
+class RunData:
+    """The four tensors of a run (float32 inputs, int64 labels) and the input shape."""
+
+    xt: torch.Tensor
+    yt: torch.Tensor
+    xv: torch.Tensor
+    yv: torch.Tensor
+
+    @property
+    def input_shape(self) -> tuple[int, ...]:
+        return tuple(int(s) for s in self.xt.shape[1:])
+
+    def to(self, device: torch.device) -> RunData:
+        return RunData(*(t.to(device) for t in (self.xt, self.yt, self.xv, self.yv)))
+
+
+def as_run_data(x_train, y_train, x_test, y_test, num_classes: int) -> RunData:
+    def labels(y: np.ndarray | torch.Tensor) -> torch.Tensor:
+        return torch.as_tensor(np.asarray(y) if not isinstance(y, torch.Tensor) else y).long()
+
+    data = RunData(as_inputs(x_train), labels(y_train), as_inputs(x_test), labels(y_test))
+    check_data(data.xt, data.yt, data.xv, data.yv, num_classes)
+    return data

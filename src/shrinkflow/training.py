@@ -34,8 +34,8 @@ from torch import nn
 
 from . import models
 from .train_utils import (
-    as_inputs,
-    check_data,
+    RunData,
+    as_run_data,
     deterministic_torch,
     evaluate,
     input_statistics,
@@ -157,6 +157,12 @@ class TrainHook:
         """Extra metrics for the run."""
         return {}
 
+    def export_model(self, model: nn.Module) -> nn.Module:
+        """The module the run returns and saves, after the last epoch (on CPU, eval mode); default: the
+        trained module. A hook whose ``wrap_model`` wrapped the model returns here a module whose
+        state_dict :func:`shrinkflow.runs.load_model` can load (the registry model, or what it documents)."""
+        return model
+
 
 # ---- registries ---------------------------------------------------------------------------------
 
@@ -180,35 +186,6 @@ OPTIMIZERS: dict[str, Callable[[list[nn.Parameter], TrainConfig], torch.optim.Op
 }
 
 
-# ---- helpers ------------------------------------------------------------------------------------
-
-
-
-
-@dataclass
-class _Data:
-    """The four tensors of a run (float32 inputs, int64 labels) and the input shape."""
-
-    xt: torch.Tensor
-    yt: torch.Tensor
-    xv: torch.Tensor
-    yv: torch.Tensor
-
-    @property
-    def input_shape(self) -> tuple[int, ...]:
-        return tuple(int(s) for s in self.xt.shape[1:])
-
-    def to(self, device: torch.device) -> _Data:
-        return _Data(*(t.to(device) for t in (self.xt, self.yt, self.xv, self.yv)))
-
-
-def _as_data(x_train, y_train, x_test, y_test, num_classes: int) -> _Data:
-    def labels(y: np.ndarray | torch.Tensor) -> torch.Tensor:
-        return torch.as_tensor(np.asarray(y) if not isinstance(y, torch.Tensor) else y).long()
-
-    data = _Data(as_inputs(x_train), labels(y_train), as_inputs(x_test), labels(y_test))
-    check_data(data.xt, data.yt, data.xv, data.yv, num_classes)
-    return data
 
 
 def _build_model(
@@ -232,7 +209,7 @@ class _EpochStats:
 def _train_epoch(
     model: nn.Module,
     optimizer: torch.optim.Optimizer,
-    data: _Data,
+    data: RunData,
     perm: torch.Tensor,
     config: TrainConfig,
     hook: TrainHook,
@@ -279,7 +256,7 @@ def _train_epoch(
 
 
 def _run_metrics(
-    model_name: str, model: nn.Module, data: _Data, num_classes: int, config: TrainConfig, seed: int,
+    model_name: str, model: nn.Module, data: RunData, num_classes: int, config: TrainConfig, seed: int,
     device: torch.device, history: pd.DataFrame, pred: torch.Tensor, mean: float, std: float,
 ) -> dict[str, Any]:
     """metrics.json of a run (before the caller adds the run's identity and storage)."""  # fmt: skip
@@ -330,7 +307,8 @@ def train(
     """Train ``models.build(model_name, x_train.shape[1:], num_classes)`` with cross-entropy.
 
     Inputs are float32 N × view shape (channels-last, as decoded), labels integer class ids. The model's
-    ``Standardize`` buffers are set to the training set's scalar mean/std first. Each epoch visits the
+    ``Standardize`` buffers are set to the training set's scalar mean/std first (or to ``config.input_mean``
+    / ``input_std`` when given). Each epoch visits the
     training set in a fresh seeded permutation (the last batch may be short); the learning rate follows
     ``config.schedule`` per epoch. ``train_loss``/``train_accuracy`` are running means over the epoch's
     steps (weights changing; the loss includes the hook's ``loss_term``); test metrics are computed after
@@ -341,7 +319,7 @@ def train(
     config.validate()
     log = log or logging.getLogger(__name__)
     device = resolve_device(config.device)
-    data = _as_data(x_train, y_train, x_test, y_test, num_classes)
+    data = as_run_data(x_train, y_train, x_test, y_test, num_classes)
     hook = hook or TrainHook()
     init_seed, order_seed = seed_streams(seed)
 
@@ -409,4 +387,5 @@ def train(
             model_name, model, data, num_classes, config, seed, device, history, pred, mean, std
         )
         metrics.update(hook.final_metrics())
+        model = hook.export_model(model)
     return TrainResult(model=model, history=history, metrics=metrics)

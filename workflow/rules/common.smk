@@ -208,8 +208,12 @@ def benchmark_targets():
         layout.benchmark("train", "runs", **run_fields(run)) for run in grid_runs()
     ]
     files += [
-        layout.benchmark("train_adaptive", "runs", **run_fields(run))
-        for run in adaptive_runs()
+        layout.path(
+            "benchmarks",
+            folder="train_adaptive",
+            job=ADAPTIVE_JOB.format(dataset=d, preset=p, model=mo, seed=s),
+        )
+        for d, _, p, mo, s in adaptive_runs()
     ]
     files += [
         layout.benchmark(f"analyze_{name}", "analysis", **run_fields(run))
@@ -365,8 +369,10 @@ def get_adaptive_preset(wildcards):
     return config["adaptive"]["presets"][wildcards.preset]
 
 
-#: AdaptCompression runs sit in the runs layout under method "adaptive", level = the preset's name
+#: AdaptCompression runs sit in the runs layout under method "adaptive", level = the preset's name; their
+#: logs and benchmarks keep the job key they always had
 ADAPTIVE_RUN = {"method": "adaptive", "level": "{preset}"}
+ADAPTIVE_JOB = "{dataset}/{preset}/{model}/seed{seed}"
 
 
 def adaptive_run(file):

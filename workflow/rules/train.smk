@@ -36,9 +36,9 @@ rule train_adaptive:
         metrics=adaptive_run("metrics.json"),
         history=adaptive_run("history.csv"),
     log:
-        layout.log("train_adaptive", "runs", **ADAPTIVE_RUN),
+        layout.path("logs", folder="train_adaptive", job=ADAPTIVE_JOB),
     benchmark:
-        layout.benchmark("train_adaptive", "runs", **ADAPTIVE_RUN)
+        layout.path("benchmarks", folder="train_adaptive", job=ADAPTIVE_JOB)
     conda:
         "../../envs/torch.yaml"
     threads: config["threads"]["train"]

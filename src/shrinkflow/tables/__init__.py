@@ -31,6 +31,8 @@ class Table:
     #: file stem under results/tables/; ``{study}``-style fields become wildcards of the rule
     stem: str = ""
     description: str = ""
+    #: input names that may resolve to no file (the table is built all the same)
+    optional: tuple[str, ...] = ()
 
     @property
     def file_stem(self) -> str:
@@ -55,6 +57,7 @@ TABLES: dict[str, Table] = {
             {"metrics": ("run_metrics", "adaptive_metrics"), "compressed": "compressed_sidecars",
              "analyses": "run_analyses"},
             description="one row per run: training, storage and every analysis value",
+            optional=("analyses",),
         ),
         Table("summary", {"runs": "runs_table"}, description="mean, std, n, 95% CI over seeds"),
         Table(
