@@ -148,3 +148,28 @@ def test_the_study_page_lists_every_claim_with_its_verdict_and_links_the_figure(
     assert "2 claims: 1 reproduced, 1 contradicted" in text
     assert text.count("\n| ") == 3  # header + two claims
     assert "](../figures/acc.png)" in text
+
+
+def test_storage_and_batchnorm_claims_are_judged_on_their_tables():
+    storage = pd.DataFrame(
+        {"dataset": "cifar10", "model": ["m1", "m1", "m2", "m2"], "method": ["zfp_rate", "jpeg"] * 2,
+         "epsilon": 0.02, "stored_percent": [1.5, 2.1, 2.5, 2.0]}
+    )  # fmt: skip
+    zfp = Claim(study="s", id="z", text="t", kind="less_storage", metric="stored_percent", dataset="cifar10",
+                select=(Selection("zfp_rate", "any"), Selection("jpeg", "any")))  # fmt: skip
+    row = evaluate(zfp, runs(), {"storage": storage})
+    assert row["verdict"] == "contradicted" and "1 of 2" in row["ours"]  # m2 needs more with zfp
+    row = evaluate(zfp, runs(), {"storage": storage[storage["model"] == "m1"]})
+    assert row["verdict"] == "reproduced"
+    other = evaluate(zfp, runs(), {"storage": storage.assign(dataset="mnist5k")})
+    assert other["verdict"] == "not comparable" and "the paper on cifar10" in other["reason"]
+    assert evaluate(zfp, runs(), {})["verdict"] == "not run"
+
+    bn = Claim(study="s", id="b", text="t", kind="bn_amplifies", metric="drop_difference", dataset="cifar10",
+               select=(Selection("jpeg", "any"),))  # fmt: skip
+    table = pd.DataFrame({"dataset": "cifar10", "method": "jpeg", "level": ["10", "50"],
+                          "drop_difference": [0.03, -0.01]})  # fmt: skip
+    assert evaluate(bn, runs(), {"amplification": table})["verdict"] == "reproduced"  # mean +0.01
+    assert evaluate(bn, runs(), {"amplification": table.assign(drop_difference=-0.01)})["verdict"] == (
+        "contradicted"
+    )

@@ -10,7 +10,11 @@ statement written in our own words in ``data/claims.yaml`` (see :func:`load_clai
 * ``order``: the selections' means are in descending order (``DS > BT > DCT > RP``);
 * ``equal``: the selections' means lie within ``tolerance`` of each other;
 * ``at_most`` / ``at_least``: one selection's mean is ≤ / ≥ the published threshold (e.g. "fails to learn":
-  accuracy at most 0.2 with ten classes).
+  accuracy at most 0.2 with ten classes);
+* ``less_storage``: in the storage-at-ε table, the first method needs less storage than the second for every
+  (dataset, model, ε) where both reach ε (Table I's "zfp beats JPEG");
+* ``bn_amplifies``: in the BatchNorm table, the BatchNorm model's accuracy drop on compressed test sets
+  exceeds the plain model's on average over the methods and levels (``drop_difference`` > 0).
 
 Our side comes from the runs table (one row per run and seed): mean, 95% Student-t CI and n over seeds.
 A ``value``/``ratio`` claim is *reproduced* when our mean is within the claim's tolerance of the published
@@ -37,7 +41,9 @@ import pandas as pd
 from .reproduction import DEFAULT_TOLERANCE
 from .stats import t_halfwidth
 
-KINDS = ("value", "ratio", "order", "equal", "at_most", "at_least")
+KINDS = ("value", "ratio", "order", "equal", "at_most", "at_least", "less_storage", "bn_amplifies")
+#: kinds judged on another table than the runs table
+TABLE_KINDS = {"less_storage": "storage", "bn_amplifies": "amplification"}
 VERDICTS = ("reproduced", "inconclusive", "contradicted", "not comparable", "not run")
 #: datasets that stand in for a paper's dataset when it is not available offline
 STAND_INS = {"mnist": ("mnist5k",)}
@@ -94,9 +100,11 @@ class Claim:
         need = {"value": 1, "ratio": 2, "at_most": 1, "at_least": 1}.get(self.kind)
         if need is not None and len(self.select) != need:
             raise ValueError(f"claim {self.id!r}: a {self.kind} claim selects {need} run group(s)")
+        if self.kind == "less_storage" and len(self.select) != 2:
+            raise ValueError(f"claim {self.id!r}: a less_storage claim selects 2 methods")
         if self.kind in ("order", "equal") and len(self.select) < 2:
             raise ValueError(f"claim {self.id!r}: an {self.kind} claim selects at least 2 run groups")
-        if self.kind not in ("order", "equal") and self.published is None:
+        if self.kind not in ("order", "equal", *TABLE_KINDS) and self.published is None:
             raise ValueError(f"claim {self.id!r}: a {self.kind} claim needs a published value")
 
 
@@ -150,14 +158,62 @@ def _fmt(value: float) -> str:
     return "nan" if not math.isfinite(value) else f"{value:.4g}"
 
 
-def evaluate(claim: Claim, runs: pd.DataFrame) -> dict[str, Any]:
-    """One row of the claims table for ``claim`` against ``runs`` (the runs table of a study)."""
+def _table_claim(claim: Claim, tables: dict[str, pd.DataFrame | None]) -> tuple[str, str, str]:
+    """(verdict, reason, ours) of a claim judged on the storage-at-ε or BatchNorm table."""
+    table = tables.get(TABLE_KINDS[claim.kind])
+    if table is None or table.empty:
+        return "not run", f"the study has no {TABLE_KINDS[claim.kind]} table rows", ""
+    mine = our_dataset(table, claim.dataset) if "dataset" in table.columns else None
+    if mine is not None:
+        return _judge_table(claim, table[table["dataset"].astype(str) == mine])
+    # the paper's dataset is not in the study: show ours on what there is, but do not judge it
+    verdict, reason, ours = _judge_table(claim, table)
+    if verdict == "not run":
+        return verdict, reason, ours
+    others = sorted(set(table["dataset"].astype(str))) if "dataset" in table.columns else ["?"]
+    return "not comparable", f"ours on {', '.join(others)}, the paper on {claim.dataset}", ours
+
+
+def _judge_table(claim: Claim, table: pd.DataFrame) -> tuple[str, str, str]:
+    """(verdict, reason, ours) of a table claim on the rows of one dataset."""
+    if claim.kind == "less_storage":
+        a, b = (s.method for s in claim.select)
+        wide = table.pivot_table(
+            index=[c for c in ("dataset", "model", "epsilon") if c in table.columns], columns="method",
+            values="stored_percent", aggfunc="first",
+        )  # fmt: skip
+        if a not in wide.columns or b not in wide.columns:
+            return "not run", f"no storage rows for both {a} and {b}", ""
+        both = wide[[a, b]].dropna()
+        if both.empty:
+            return "not run", f"{a} and {b} never both reach ε", ""
+        wins = int((both[a] < both[b]).sum())
+        ours = f"{a} < {b} in {wins} of {len(both)} (dataset, model, ε) groups"
+        return ("reproduced" if wins == len(both) else "contradicted"), ours, ours
+    diff = pd.to_numeric(table.get("drop_difference"), errors="coerce").dropna()
+    if diff.empty:
+        return "not run", "no BatchNorm comparison rows", ""
+    positive = int((diff > 0).sum())
+    ours = f"mean drop difference {diff.mean():+.4f} (BatchNorm − plain), > 0 in {positive} of {len(diff)}"
+    return ("reproduced" if diff.mean() > 0 else "contradicted"), ours, ours
+
+
+def evaluate(
+    claim: Claim, runs: pd.DataFrame, tables: dict[str, pd.DataFrame | None] | None = None
+) -> dict[str, Any]:
+    """One row of the claims table for ``claim`` against ``runs`` (the runs table of a study) and, for the
+    table kinds, ``tables`` (``storage``: storage at ε, ``amplification``: the BatchNorm table)."""
     row: dict[str, Any] = {
         "study": claim.study, "claim": claim.id, "text": claim.text, "kind": claim.kind,
         "metric": claim.metric, "selection": "; ".join(s.label() for s in claim.select),
         "published": np.nan if claim.published is None else claim.published,
         "tolerance": claim.tolerance if claim.tolerance is not None else np.nan, "source": claim.source,
     }  # fmt: skip
+    if claim.kind in TABLE_KINDS:
+        verdict, reason, ours_text = _table_claim(claim, tables or {})
+        row.update(dataset=claim.dataset, mean=np.nan, ci95_low=np.nan, ci95_high=np.nan, n=0)
+        row.update(ours=ours_text, verdict=verdict, reason=reason)
+        return row
     dataset = our_dataset(runs, claim.dataset)
     row["dataset"] = dataset or claim.dataset
     ours = _Ours()
@@ -300,9 +356,11 @@ def load_claims(study: str, path: str | Path | None = None) -> list[Claim]:
     return out
 
 
-def claims_table(runs: pd.DataFrame, claims: Sequence[Claim]) -> pd.DataFrame:
+def claims_table(
+    runs: pd.DataFrame, claims: Sequence[Claim], tables: dict[str, pd.DataFrame | None] | None = None
+) -> pd.DataFrame:
     """The claims table: one row per claim, in the given order, columns :data:`CLAIM_COLUMNS`."""
-    rows = [evaluate(c, runs) for c in claims]
+    rows = [evaluate(c, runs, tables) for c in claims]
     return pd.DataFrame(rows, columns=list(CLAIM_COLUMNS))
 
 

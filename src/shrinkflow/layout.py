@@ -71,6 +71,8 @@ INPUT_KINDS: dict[str, str] = {
     "runs_table": "results/tables/runs.csv (one path)",
     "summary_table": "results/tables/summary.csv (one path)",
     "robustness_table": "results/tables/robustness.csv (one path; none without robustness jobs)",
+    "storage_table": "results/tables/storage_at_epsilon.csv (one path)",
+    "amplification_table": "results/tables/batchnorm_amplification.csv (one path; none without robustness)",
 }
 
 #: regular expression of each field when a path is parsed (fields not listed: one path segment)

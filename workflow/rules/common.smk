@@ -259,6 +259,10 @@ STUDY_FILES = {
     "robustness_table": lambda: (
         table_path("robustness") if robustness_targets() else []
     ),
+    "storage_table": lambda: table_path("storage_at_epsilon"),
+    "amplification_table": lambda: (
+        table_path("batchnorm_amplification") if robustness_targets() else []
+    ),
 }
 
 

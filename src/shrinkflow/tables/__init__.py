@@ -84,8 +84,9 @@ TABLES: dict[str, Table] = {
         ),
         Table(
             "claims",
-            {"runs": "runs_table"},
+            {"runs": "runs_table", "storage": "storage_table", "amplification": "amplification_table"},
             stem="claims_{study}",
+            optional=("storage", "amplification"),
             description="each claim of a paper (numbers and statements): published, ours, verdict, reason",
         ),
     )

@@ -90,4 +90,7 @@ def claims(inputs: Inputs, params: Mapping[str, Any]) -> pd.DataFrame:
 
     study = params["study"]
     runs_table = _read(inputs["runs"])
-    return _claims.claims_table(runs_table, _claims.study_claims(study, _reproduction.load_published()))
+    names = ("storage", "amplification")
+    tables = {name: _read(inputs[name]) if inputs.get(name) else None for name in names}
+    claims = _claims.study_claims(study, _reproduction.load_published())
+    return _claims.claims_table(runs_table, claims, tables)
