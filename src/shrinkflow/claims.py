@@ -297,7 +297,8 @@ def _verdict(claim: Claim, ours: _Ours, dataset: str | None) -> tuple[str, str]:
                 f"{_fmt(diff)} from the published value, inside our 95% CI [{_fmt(ours.low)}, "
                 f"{_fmt(ours.high)}]: more seeds would decide"
             )
-        return "contradicted", f"{_fmt(diff)} from the published value, outside our 95% CI"
+        where = "outside our 95% CI" if math.isfinite(ours.low) else "one seed, no CI"
+        return "contradicted", f"{_fmt(diff)} from the published value, {where}"
     if claim.kind == "at_most":
         ok = ours.mean <= claim.published
         return ("reproduced" if ok else "contradicted"), f"our mean {'≤' if ok else '>'} {claim.published:g}"
