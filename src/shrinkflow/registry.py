@@ -1,9 +1,11 @@
-"""The lookup shared by the analysis, table and figure registries: a name, or an error listing the names."""
+"""What the analysis, table and figure registries share: the lookup of a name (or an error listing the names)
+and the plain form of a job's named inputs."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
-from typing import TypeVar
+from typing import Any, TypeVar
 
 T = TypeVar("T")
 
@@ -21,3 +23,12 @@ def lookup(entries: Mapping[str, T], name: str, what: str) -> T:
         return entries[name]
     except KeyError:
         raise UnknownNameError(f"unknown {what} {name!r}; allowed: {list(entries)}") from None
+
+
+def plain_inputs(inputs: Mapping[str, Any]) -> dict[str, str | list[str]]:
+    """Named inputs as plain values: a path (str or PathLike) stays one path, anything else (Snakemake's
+    ``Namedlist``, a list) becomes a list of paths."""
+    return {
+        k: os.fspath(v) if isinstance(v, str | os.PathLike) else [os.fspath(p) for p in v]
+        for k, v in inputs.items()
+    }

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ..layout import INPUT_KINDS  # noqa: F401 - the vocabulary of Figure.inputs, re-exported
-from ..registry import lookup
+from ..registry import lookup, plain_inputs
 
 
 @dataclass(frozen=True)
@@ -43,10 +43,8 @@ class Figure:
         lacking = sorted(set(self.inputs) - set(inputs))
         if lacking:
             raise KeyError(f"figure {self.name!r} needs inputs {sorted(self.inputs)}; missing {lacking}")
-        plain = {k: v if isinstance(v, str) else os.fspath(v) if isinstance(v, os.PathLike) else list(v)
-                 for k, v in inputs.items()}  # fmt: skip
         module = importlib.import_module(f"{__package__}.{self.module}")
-        return module.draw(plain, png, info=info)
+        return module.draw(plain_inputs(inputs), png, info=info)
 
 
 FIGURES: dict[str, Figure] = {

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..registry import lookup
+from ..registry import lookup, plain_inputs
 
 
 @dataclass(frozen=True)
@@ -42,11 +42,6 @@ class Table:
         """The table as a pandas DataFrame; ``inputs`` values may be paths or lists of paths."""
         builder = getattr(importlib.import_module(f"{__name__}.build"), self.name)
         return builder(plain_inputs(inputs), dict(params))
-
-
-def plain_inputs(inputs: Mapping[str, Any]) -> dict[str, str | list[str]]:
-    """Snakemake's named inputs as plain values: a path stays a str, anything else becomes a list."""
-    return {k: v if isinstance(v, str) else [str(p) for p in v] for k, v in inputs.items()}
 
 
 TABLES: dict[str, Table] = {
