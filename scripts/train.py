@@ -4,7 +4,7 @@ from _script_setup import setup
 
 log = setup(snakemake)
 
-from shrinkflow.compress import load_artifact
+from shrinkflow.compress import load_artifact, view_offset
 from shrinkflow.runs import save_run
 from shrinkflow.training import TrainConfig, train
 
@@ -16,8 +16,11 @@ x_train, y_train, x_test, y_test = (data[k] for k in ("x_train", "y_train", "x_t
 log.info("loaded %s view %s: train %s, test %s", wc.method, params.view, x_train.shape, x_test.shape)
 
 config = TrainConfig(**params.train, threads=smk.threads)
+center = config.input_center
+offset = None if center is None else view_offset(sidecar, params.view, center, x_train.shape[1:])
 result = train(
-    wc.model, x_train, y_train, x_test, y_test, sidecar["num_classes"], config, seed=int(wc.seed), log=log
+    wc.model, x_train, y_train, x_test, y_test, sidecar["num_classes"], config, seed=int(wc.seed), log=log,
+    input_offset=offset,
 )
 metrics = {
     **result.metrics,

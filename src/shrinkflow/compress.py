@@ -199,3 +199,14 @@ def load_artifact(
     for split in SPLITS:
         data[f"x_{split}"], data[f"y_{split}"] = decode_split(stored, sidecar, split, view)
     return sidecar, data, time.perf_counter() - t0
+
+
+def view_offset(
+    sidecar: Mapping[str, Any], view: str, center: float, view_shape: tuple[int, ...]
+) -> np.ndarray:
+    """The view of the constant image ``center`` for an artifact's codec (see ``Codec.view_offset``): what a
+    model subtracts from its inputs to see the view of the centred image (``train.input_center``)."""
+    codec = codecs.get(sidecar["method"])
+    meta = sidecar["splits"]["train"]["payload_meta"]
+    image_shape = tuple(int(s) for s in sidecar["image_shape"])
+    return codec.view_offset(meta, view, float(center), image_shape, tuple(int(s) for s in view_shape))

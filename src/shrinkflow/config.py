@@ -67,6 +67,7 @@ def check_study(config: Mapping[str, Any]) -> None:
             )
     problems += _check_reference(config)
     problems += _check_adaptive(config)
+    problems += _check_center(config)
     problems += _check_robustness(config)
     problems += _check_reproduction(config)
     for method, params in (config.get("codecs") or {}).items():
@@ -115,6 +116,33 @@ def _check_adaptive(config: Mapping[str, Any]) -> list[str]:
         except (TypeError, ValueError) as err:
             problems.append(f"adaptive.presets.{name}: {err}")
     return problems
+
+
+def _check_center(config: Mapping[str, Any]) -> list[str]:
+    """``train.input_center`` moves the centring past the codec: only views that are linear in the pixels."""
+    center = (config.get("train") or {}).get("input_center")
+    if center is None:
+        return []
+    problems = []
+    if (config.get("adaptive") or {}).get("datasets"):
+        problems.append(
+            f"train.input_center: {center}; AdaptCompression runs do not take it (they normalise with "
+            "train.input_mean / input_std); allowed: unset when adaptive.datasets is set"
+        )
+    base = codecs.Codec
+    for methods in config["datasets"].values():
+        for method in methods:
+            codec = codecs.get(method)
+            linear = (
+                type(codec).torch_transform is not base.torch_transform
+                or type(codec).view_offset is not base.view_offset
+            )
+            if view_of(config, method) == "coefficients" and not linear:
+                problems.append(
+                    f"train.input_center: {center}; the coefficients view of {method!r} is not linear in the "
+                    f"pixels; allowed: its pixels view (codecs.{method}.view: pixels) or no centring"
+                )
+    return sorted(set(problems))
 
 
 def _check_reproduction(config: Mapping[str, Any]) -> list[str]:

@@ -31,7 +31,10 @@ class Standardize(nn.Module):
     """``(x - input_mean) / input_std`` with scalar buffers: one affine map for every view and codec.
 
     Scalars (not per-feature statistics) keep the map identical in form across views, so a zeroed DCT
-    coefficient or a constant padding stays constant after standardization.
+    coefficient or a constant padding stays constant after standardization. An optional ``input_offset``
+    (one value per input feature, set by :meth:`set_offset`) is subtracted first: the view of a constant
+    image, so the model sees the view of the *centred* image (``train.input_center``, "less is more"'s
+    [−0.5, 0.5] pixels). It exists in the state_dict only when set, so models without it load as before.
     """
 
     def __init__(self) -> None:
@@ -46,7 +49,18 @@ class Standardize(nn.Module):
         self.input_mean.fill_(float(mean))
         self.input_std.fill_(float(std))
 
+    def set_offset(self, offset: torch.Tensor) -> None:
+        """Subtract ``offset`` (shape of one sample's view) from every input before standardizing."""
+        offset = torch.as_tensor(offset, dtype=torch.float32).detach().clone()
+        if "input_offset" in self._buffers:
+            self.input_offset = offset.to(self.input_mean.device)
+        else:
+            self.register_buffer("input_offset", offset.to(self.input_mean.device))
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        offset = self._buffers.get("input_offset")
+        if offset is not None:
+            x = x - offset
         return (x - self.input_mean) / self.input_std
 
 

@@ -64,5 +64,7 @@ def load_model(
     """Model ``name`` with the state_dict saved by the train rule (``weights_only=True`` load), eval mode."""
     model = models.build(name, input_shape, num_classes)
     state = torch.load(state_dict_path, map_location="cpu", weights_only=True)
+    if "standardize.input_offset" in state:  # a run trained with train.input_center
+        model.standardize.set_offset(state["standardize.input_offset"])
     model.load_state_dict(state)
     return model.eval()

@@ -99,18 +99,22 @@ def check_data(x_train, y_train, x_test, y_test, num_classes: int) -> None:
         )
 
 
-def input_statistics(x: torch.Tensor, chunk_rows: int = 4096) -> tuple[float, float]:
-    """Mean and (population) standard deviation over every value of ``x``, two passes in float64 chunks.
+def input_statistics(
+    x: torch.Tensor, chunk_rows: int = 4096, offset: torch.Tensor | None = None
+) -> tuple[float, float]:
+    """Mean and (population) standard deviation over every value of ``x − offset`` (``offset``: one sample's
+    shape, or None), two passes in float64 chunks.
 
     Chunking keeps the peak extra memory at one chunk rather than a float64 copy of the whole set.
     """
+    shift = torch.zeros((), dtype=torch.float64) if offset is None else offset.double().to(x.device)
+
+    def chunks():
+        return (x[i : i + chunk_rows].double() - shift for i in range(0, x.shape[0], chunk_rows))
+
     n = x.numel()
-    total = sum(float(x[i : i + chunk_rows].double().sum()) for i in range(0, x.shape[0], chunk_rows))
-    mean = total / n
-    sq = sum(
-        float((x[i : i + chunk_rows].double() - mean).square().sum())
-        for i in range(0, x.shape[0], chunk_rows)
-    )
+    mean = sum(float(c.sum()) for c in chunks()) / n
+    sq = sum(float((c - mean).square().sum()) for c in chunks())
     return mean, math.sqrt(sq / n)
 
 

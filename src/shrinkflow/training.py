@@ -77,6 +77,9 @@ class TrainConfig:
     # e.g. AdaptCompression's mean 0.5, std 0.5 on pixels; None = from the data (both or neither)
     input_mean: float | None = None
     input_std: float | None = None
+    # "less is more" scales pixels to [−0.5, 0.5] *before* compressing: the model's input becomes
+    # view(x) − view(input_center · 1), the offset given to train() by the caller (the codec computes it)
+    input_center: float | None = None
 
     def validate(self) -> None:
         """Raise ``ValueError`` naming the first setting out of range and what is allowed."""
@@ -100,6 +103,8 @@ class TrainConfig:
             raise ValueError("train.input_mean and train.input_std go together: set both or neither")
         if self.input_std is not None and not self.input_std > 0:
             raise ValueError(f"train.input_std must be > 0, got {self.input_std!r}")
+        if self.input_center is not None and not (0 <= self.input_center <= 1):
+            raise ValueError(f"train.input_center must be in [0, 1] (pixel range), got {self.input_center!r}")
         if self.threads is not None and (not isinstance(self.threads, int) or self.threads < 1):
             raise ValueError(f"threads must be a positive integer or None, got {self.threads!r}")
 
@@ -189,12 +194,16 @@ OPTIMIZERS: dict[str, Callable[[list[nn.Parameter], TrainConfig], torch.optim.Op
 
 
 def _build_model(
-    model_name: str, input_shape: tuple[int, ...], num_classes: int, init_seed: int, mean: float, std: float
+    model_name: str, input_shape: tuple[int, ...], num_classes: int, init_seed: int, mean: float, std: float,
+    offset: torch.Tensor | None = None,
 ) -> nn.Module:
-    """The registry model initialised from ``init_seed`` alone (global RNG state untouched), standardised."""
+    """The registry model initialised from ``init_seed`` alone (global RNG state untouched), standardised
+    (``offset``: the view of the constant image ``train.input_center``, subtracted first)."""  # fmt: skip
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(init_seed)
         model = models.build(model_name, input_shape, num_classes)
+    if offset is not None:
+        model.standardize.set_offset(offset)
     model.standardize.set_statistics(mean, std)
     return model
 
@@ -303,6 +312,7 @@ def train(
     seed: int,
     log: logging.Logger | None = None,
     hook: TrainHook | None = None,
+    input_offset: np.ndarray | torch.Tensor | None = None,
 ) -> TrainResult:
     """Train ``models.build(model_name, x_train.shape[1:], num_classes)`` with cross-entropy.
 
@@ -314,21 +324,32 @@ def train(
     steps (weights changing; the loss includes the hook's ``loss_term``); test metrics are computed after
     each epoch in eval mode. A NaN/inf batch loss raises :class:`TrainingDivergedError` at the end of that
     epoch, naming the first bad step. ``hook`` (:class:`TrainHook`) may wrap the model before the optimizer
-    is built, change batches, add a loss term and add history columns and metrics.
+    is built, change batches, add a loss term and add history columns and metrics. ``input_offset`` (one
+    sample's view shape) is the view of the constant image ``config.input_center``: the model subtracts it
+    from every input (see :class:`shrinkflow.models.Standardize`); required exactly when that is set.
     """
     config.validate()
+    if (config.input_center is None) != (input_offset is None):
+        raise ValueError(
+            "train.input_center and the input_offset argument go together: the offset is the codec's view "
+            "of the constant image input_center (shrinkflow.compress.view_offset)"
+        )
     log = log or logging.getLogger(__name__)
     device = resolve_device(config.device)
     data = as_run_data(x_train, y_train, x_test, y_test, num_classes)
     hook = hook or TrainHook()
     init_seed, order_seed = seed_streams(seed)
 
+    offset = None if input_offset is None else torch.as_tensor(input_offset, dtype=torch.float32)
+    if offset is not None and tuple(offset.shape) != data.input_shape:
+        raise ValueError(f"input_offset has shape {tuple(offset.shape)}, the inputs {data.input_shape}")
     with deterministic_torch(device, config.threads):
         if config.input_mean is None:
-            mean, std = input_statistics(data.xt)
+            mean, std = input_statistics(data.xt, offset=offset)
         else:
             mean, std = float(config.input_mean), float(config.input_std)
-        model = _build_model(model_name, data.input_shape, num_classes, init_seed, mean, std).to(device)
+        model = _build_model(model_name, data.input_shape, num_classes, init_seed, mean, std, offset)
+        model = model.to(device)
         data = data.to(device)
         model = hook.wrap_model(model)
         optimizer = OPTIMIZERS[config.optimizer](list(model.parameters()), config)

@@ -114,6 +114,33 @@ class Codec(ABC):
         """
         return None
 
+    def view_offset(
+        self, payload_meta: Mapping[str, Any], view: str, center: float, image_shape: tuple[int, ...],
+        view_shape: tuple[int, ...],
+    ) -> np.ndarray:
+        """What a model subtracts so that it sees the view of the centred image ``x − center`` ("less is
+        more" scales pixels to [−0.5, 0.5] before compressing): the view of the constant image ``center``.
+
+        Exact for the pixel view of every codec and for linear coefficient views (``torch_transform``
+        without its clip: DCT, random projection, bilinear resize); other coefficient views are not linear
+        in the pixels, so centring cannot be moved past the codec and :class:`LevelError` says so.
+        """
+        if view == "pixels":
+            return np.full(image_shape, center, np.float32)
+        transform = self.torch_transform(payload_meta, view)
+        if transform is None:
+            raise LevelError(
+                f"train.input_center: the {view} view of {self.name!r} is not linear in the pixels, so the "
+                "centred image's view is unknown; allowed: pixel views, or dct, random_projection, downsample"
+            )
+        import torch
+
+        constant = torch.full((1, *image_shape), float(center), dtype=torch.float64)
+        offset = transform(constant)[0].numpy().astype(np.float32)
+        if offset.shape != tuple(view_shape):
+            raise ValueError(f"{self.name}: offset of shape {offset.shape} for a view of shape {view_shape}")
+        return offset
+
 
 def check_view(codec: Codec, view: str) -> None:
     if view not in VIEWS:

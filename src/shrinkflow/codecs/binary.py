@@ -27,6 +27,12 @@ def binarize(images: np.ndarray) -> np.ndarray:
     return x > threshold
 
 
+def _no_offset(self, payload_meta, view, center, image_shape, view_shape) -> np.ndarray:
+    """Centring does not reach the model: the threshold μ + 0.5σ moves with the image, so
+    ``1[x − c > μ(x − c) + 0.5σ] = 1[x > μ + 0.5σ]``; the view of the centred image is the view itself."""
+    return np.zeros(view_shape, np.float32)
+
+
 def _upsample(small: np.ndarray, meta) -> np.ndarray:
     return resize_stack(small, (meta["height"], meta["width"])).numpy()
 
@@ -35,6 +41,7 @@ class BinaryThenResize(Codec):
     name = "binary_then_resize"
     level_meaning = "s (side length after thresholding and resizing)"
     family = "binary"
+    view_offset = _no_offset
 
     def _parse_level(self, level, image_shape):
         return parse_side(self.name, level, image_shape)
@@ -59,6 +66,7 @@ class ResizeThenBinary(Codec):
     name = "resize_then_binary"
     level_meaning = "s (side length of the thresholded image)"
     family = "binary"
+    view_offset = _no_offset
 
     def _parse_level(self, level, image_shape):
         return parse_side(self.name, level, image_shape)
