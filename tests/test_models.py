@@ -11,10 +11,13 @@ from shrinkflow import models
 torch.set_num_threads(1)
 
 VIEW_SHAPES = [(28, 28, 1), (14, 14, 1), (8, 8, 1), (64,), (32, 32, 3), (16,), (1, 1, 1)]
-FEATURE_DIMS = {"cnn1d_paper": 128, "lenet300": 100, "cnn2d": 128, "cnn2d_bn": 128, "resnet20": 64}
+FEATURE_DIMS = {
+    "cnn1d_paper": 128, "lenet300": 100, "cnn2d": 128, "cnn2d_bn": 128, "resnet20": 64, "resnet110": 64,
+    "alexnet": 256, "vgg19_bn": 512,
+}  # fmt: skip
 
 
-def test_registry_lists_the_five_models_sorted():
+def test_registry_lists_every_model_sorted():
     assert models.names() == sorted(FEATURE_DIMS)
     for name in models.names():
         assert models.get(name).name == name
@@ -118,3 +121,17 @@ def test_projection_vectors_are_zero_padded_to_a_square():
 def test_channels_last_inputs_are_permuted_not_reshaped():
     x = torch.arange(2 * 3 * 4 * 5, dtype=torch.float32).reshape(2, 3, 4, 5)  # N×H×W×C
     assert torch.equal(models.ToImage((3, 4, 5))(x), x.permute(0, 3, 1, 2))
+
+
+def test_the_correctness_preserving_architectures_have_their_published_structure():
+    """AlexNet (no BatchNorm), VGG-19-BN (16 convs, each followed by BN), ResNet-110 (110 weight layers)."""
+
+    def count(model, kind):
+        return sum(isinstance(m, kind) for m in model.modules())
+
+    alex = models.build("alexnet", (32, 32, 3), 10)
+    assert count(alex, nn.Conv2d) == 5 and count(alex, nn.BatchNorm2d) == 0 and count(alex, nn.Linear) == 1
+    vgg = models.build("vgg19_bn", (32, 32, 3), 10)
+    assert count(vgg, nn.Conv2d) == 16 and count(vgg, nn.BatchNorm2d) == 16 and count(vgg, nn.Linear) == 1
+    resnet = models.build("resnet110", (32, 32, 3), 10)
+    assert count(resnet, nn.Conv2d) + count(resnet, nn.Linear) == 110

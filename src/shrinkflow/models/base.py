@@ -1,0 +1,152 @@
+"""Building blocks shared by every registry model: input standardisation, the view → features → logits
+wrapper, the input layouts (sequence, vector, image) and shape helpers."""
+
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+Shape = tuple[int, ...]
+
+
+
+class ModelError(ValueError):
+    """An unknown model name or an input shape a model cannot take; the message says what is allowed."""
+
+
+class Standardize(nn.Module):
+    """``(x - input_mean) / input_std`` with scalar buffers: one affine map for every view and codec.
+
+    Scalars (not per-feature statistics) keep the map identical in form across views, so a zeroed DCT
+    coefficient or a constant padding stays constant after standardization. An optional ``input_offset``
+    (one value per input feature, set by :meth:`set_offset`) is subtracted first: the view of a constant
+    image, so the model sees the view of the *centred* image (``train.input_center``, "less is more"'s
+    [−0.5, 0.5] pixels). It exists in the state_dict only when set, so models without it load as before.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.register_buffer("input_mean", torch.tensor(0.0))
+        self.register_buffer("input_std", torch.tensor(1.0))
+
+    def set_statistics(self, mean: float, std: float) -> None:
+        """Store the training-set mean and standard deviation (std ≤ 0 or non-finite is replaced by 1)."""
+        if not math.isfinite(std) or std <= 0.0:
+            std = 1.0
+        self.input_mean.fill_(float(mean))
+        self.input_std.fill_(float(std))
+
+    def set_offset(self, offset: torch.Tensor) -> None:
+        """Subtract ``offset`` (shape of one sample's view) from every input before standardizing."""
+        offset = torch.as_tensor(offset, dtype=torch.float32).detach().clone()
+        if "input_offset" in self._buffers:
+            self.input_offset = offset.to(self.input_mean.device)
+        else:
+            self.register_buffer("input_offset", offset.to(self.input_mean.device))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        offset = self._buffers.get("input_offset")
+        if offset is not None:
+            x = x - offset
+        return (x - self.input_mean) / self.input_std
+
+
+class ViewClassifier(nn.Module):
+    """``standardize → layout → body`` gives the features; ``head(features)`` gives the logits.
+
+    ``layout`` turns the standardized channels-last input into what ``body`` needs (sequence, vector or
+    image); the builders below choose ``layout``, ``body`` and ``head``.
+    """
+
+    input_shape: Shape
+
+    def __init__(self, input_shape: Shape, body: nn.Module, head: nn.Module, layout: nn.Module) -> None:
+        super().__init__()
+        self.input_shape = tuple(int(s) for s in input_shape)
+        self.standardize = Standardize()
+        self.body = body
+        self.head = head
+        self.layout = layout
+
+    def features(self, x: torch.Tensor) -> torch.Tensor:
+        """Penultimate-layer activations, N × D."""
+        if tuple(x.shape[1:]) != self.input_shape:
+            raise ModelError(
+                f"input has sample shape {tuple(x.shape[1:])} but the model was built for {self.input_shape}"
+            )
+        return self.body(self.layout(self.standardize(x)))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(self.features(x))
+
+
+# ---- input layouts -------------------------------------------------------------------------------
+
+
+class ToSequence(nn.Module):
+    """N × … → N × 1 × L: the flattened representation (channels-last order) as a one-channel sequence."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x.reshape(x.shape[0], 1, -1)
+
+
+class ToVector(nn.Module):
+    """N × … → N × L."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x.reshape(x.shape[0], -1)
+
+
+def image_geometry(input_shape: Shape) -> tuple[int, int, int]:
+    """(C, H, W) that a 2-D network sees for a view shape.
+
+    ``(H, W, C)`` is used as is and ``(H, W)`` as one channel. A 1-D vector of length k (random
+    projections) has no spatial order, so it is zero-padded to the nearest square s = ⌈√k⌉ and laid out
+    row-major as one s × s channel (k = 64 → 8 × 8 exactly); the padding is added after standardization,
+    so padded cells are 0 = the training mean.
+    """
+    shape = tuple(int(s) for s in input_shape)
+    if len(shape) == 3:
+        h, w, c = shape
+    elif len(shape) == 2:
+        (h, w), c = shape, 1
+    elif len(shape) == 1:
+        side = math.isqrt(shape[0] - 1) + 1 if shape[0] > 0 else 0
+        h, w, c = side, side, 1
+    else:
+        raise ModelError(f"input_shape must have 1, 2 or 3 dimensions (vector, H×W, H×W×C), got {shape}")
+    if min(h, w, c) < 1:
+        raise ModelError(f"input_shape must have positive sizes, got {shape}")
+    return c, h, w
+
+
+class ToImage(nn.Module):
+    """N × input_shape → N × C × H × W for 2-D networks (see :func:`image_geometry`)."""
+
+    def __init__(self, input_shape: Shape) -> None:
+        super().__init__()
+        self.rank = len(input_shape)
+        _, self.height, self.width = image_geometry(input_shape)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.rank == 3:
+            return x.permute(0, 3, 1, 2)
+        if self.rank == 2:
+            return x.unsqueeze(1)
+        pad = self.height * self.width - x.shape[1]
+        return F.pad(x, (0, pad)).reshape(x.shape[0], 1, self.height, self.width)
+
+
+def numel(shape: Shape) -> int:
+    n = math.prod(int(s) for s in shape)
+    if n < 1 or len(shape) == 0:
+        raise ModelError(f"input_shape must have at least one value, got {tuple(shape)}")
+    return n
+
+
+def pooled(length: int) -> int:
+    """Length after a 2-wide max-pool with ``ceil_mode=True`` (never 0 for a positive length)."""
+    return (length + 1) // 2
