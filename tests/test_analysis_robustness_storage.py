@@ -106,8 +106,11 @@ def _storage_table(ratio_column: bool = True) -> pd.DataFrame:
 def test_storage_at_epsilon_picks_the_smallest_qualifying_level(ratio_column):
     out = storage_at_epsilon(_storage_table(ratio_column), epsilons=(0.02, 0.05))
     assert list(out.columns) == [
-        "method", "epsilon", "level", "stored_percent", "accuracy_mean", "reference_accuracy_mean",
+        "method", "epsilon", "level", "stored_percent", "stored_percent_tables_once", "accuracy_mean",
+        "reference_accuracy_mean",
     ]  # fmt: skip
+    # no codec with per-image tables here: both conventions agree
+    assert out["stored_percent"].equals(out["stored_percent_tables_once"])
     got = {(r.method, r.epsilon): r for r in out.itertuples()}
     assert set(got) == {("downsample", 0.02), ("downsample", 0.05), ("jpeg", 0.02), ("jpeg", 0.05)}
     assert got[("jpeg", 0.02)].level == "50" and got[("jpeg", 0.02)].stored_percent == pytest.approx(10.0)
@@ -132,3 +135,16 @@ def test_storage_at_epsilon_requires_the_reference():
     table = _storage_table()
     with pytest.raises(ValueError, match="no rows of the reference method 'identity'"):
         storage_at_epsilon(table[table["method"] != "identity"])
+
+
+def test_storage_at_epsilon_reports_jpeg_with_tables_once_beside_files():
+    table = _storage_table(True)
+    jpeg_rows = table["method"] == "jpeg"
+    table["ratio_to_raw_tables_once_per_split"] = np.where(jpeg_rows, table["ratio_to_raw"] / 4, np.nan)
+    out = storage_at_epsilon(table, epsilons=(0.05,))
+    jpeg = out[out["method"] == "jpeg"].iloc[0]
+    assert jpeg["level"] == "50"  # the same level as stored
+    assert jpeg["stored_percent"] == pytest.approx(10.0)
+    assert jpeg["stored_percent_tables_once"] == pytest.approx(2.5)
+    other = out[out["method"] == "downsample"].iloc[0]
+    assert other["stored_percent_tables_once"] == other["stored_percent"]

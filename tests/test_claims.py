@@ -173,3 +173,50 @@ def test_storage_and_batchnorm_claims_are_judged_on_their_tables():
     assert evaluate(bn, runs(), {"amplification": table.assign(drop_difference=-0.01)})["verdict"] == (
         "contradicted"
     )
+
+
+def _storage_with_files_and_tables_once():
+    """JPEG at 25% of raw as files, 2.2% with its tables once per split; zfp at 1.9% either way."""
+    return pd.DataFrame(
+        {"dataset": "cifar10", "model": "alexnet", "method": ["zfp_rate", "jpeg"], "epsilon": 0.02,
+         "level": ["2", "25"], "stored_percent": [1.9, 25.0], "stored_percent_tables_once": [1.9, 2.2]}
+    )  # fmt: skip
+
+
+def test_less_storage_claims_say_which_jpeg_convention_they_compare():
+    storage = _storage_with_files_and_tables_once().assign(stored_percent_tables_once=[2.5, 2.2])
+    select = (Selection("zfp_rate", "any"), Selection("jpeg", "any"))
+    files = Claim(study="s", id="f", text="t", kind="less_storage", metric="stored_percent",
+                  dataset="cifar10", select=select)  # fmt: skip
+    once = Claim(study="s", id="o", text="t", kind="less_storage", metric="stored_percent_tables_once",
+                 dataset="cifar10", select=select, convention="tables_once")  # fmt: skip
+    row = evaluate(files, runs(), {"storage": storage})
+    assert row["verdict"] == "reproduced" and "JPEG as one file per image" in row["ours"]
+    row = evaluate(once, runs(), {"storage": storage})
+    assert row["verdict"] == "contradicted" and "tables once per split" in row["ours"]
+    with pytest.raises(ValueError, match="convention 'bytes' is unknown"):
+        Claim(study="s", id="x", text="t", kind="less_storage", metric="m", dataset="d", select=select,
+              convention="bytes")  # fmt: skip
+
+
+def test_table_one_numbers_are_judged_model_by_model_on_the_storage_table_with_tables_once():
+    storage = _storage_with_files_and_tables_once()
+
+    def table_one(method, value, model="alexnet", eps=2):
+        return Claim(study="s", id="t1", text="t", kind="value", metric=f"stored_percent_at_epsilon_{eps}",
+                     dataset="cifar10", select=(Selection(method, "", model),), published=value,
+                     unit="percent")  # fmt: skip
+
+    row = evaluate(table_one("jpeg", 2.3), runs(), {"storage": storage})
+    # 2.2 vs 2.3: within 10% of the published value; the per-file 25% is shown beside it
+    assert row["verdict"] == "reproduced" and row["mean"] == pytest.approx(2.2)
+    assert "25% as one file per image" in row["ours"] and "level 25" in row["ours"]
+    assert evaluate(table_one("zfp_rate", 1.5), runs(), {"storage": storage})["verdict"] == "contradicted"
+    assert evaluate(table_one("jpeg", 2.3, model="vgg19_bn"), runs(), {"storage": storage})["verdict"] == (
+        "not run"
+    )
+    assert evaluate(table_one("jpeg", 2.1, eps=5), runs(), {"storage": storage})["verdict"] == "not run"
+    unreached = storage.assign(stored_percent_tables_once=float("nan"), stored_percent=float("nan"))
+    row = evaluate(table_one("jpeg", 2.3), runs(), {"storage": unreached})
+    assert row["verdict"] == "contradicted" and "not reached" in row["ours"]
+    assert evaluate(table_one("jpeg", 2.3), runs(), {})["verdict"] == "not run"

@@ -322,3 +322,19 @@ def test_zfp_coefficient_view_orders_blocks_by_sequency(digits):
     np.testing.assert_allclose(view[:, 1, 3], direct, atol=1e-6)
     np.testing.assert_allclose(coefficient_view(planes), view)
     assert list(SEQUENCY_ORDER[:4]) == [0, 1, 4, 5]  # (0,0), (1,0), (0,1), (1,1) with index x + 4y
+
+
+@pytest.mark.parametrize("colour", [False, True])
+def test_per_image_jpeg_records_the_tables_once_size_in_real_bytes(digits, colour):
+    """Cutting DQT/DHT out of each file gives Pillow's abbreviated stream byte for byte, so the size recorded
+    for the other convention is exactly what the shared-tables payload stores."""
+    from shrinkflow.codecs.jpeg import strip_tables
+
+    images = np.repeat(digits[:12], 3, axis=3) if colour else digits[:12]
+    codec, full = run("jpeg", images, "40")
+    _, shared = run("jpeg", images, "40", shared_tables=True)
+    for whole, abbreviated in zip(streams_of(full), streams_of(shared), strict=True):
+        assert strip_tables(whole) == abbreviated
+    assert full.meta["alternative_stored_bytes"] == {"tables_once_per_split": shared.stored_bytes}
+    assert "alternative_stored_bytes" not in shared.meta
+    assert shared.stored_bytes < full.stored_bytes

@@ -152,6 +152,14 @@ def compress_dataset(
         sidecar.setdefault("storage", payload.meta.get("storage", {}))
         arrays[f"{split}_labels"] = np.asarray(data[f"y_{split}"], dtype=np.int64)
     n = totals["n_samples"]
+    # another storage convention of the same decoded data (JPEG: tables once per split), in real bytes
+    alternatives: dict[str, int] = {}
+    for stats in sidecar["splits"].values():
+        for convention, nbytes in stats["payload_meta"].get("alternative_stored_bytes", {}).items():
+            alternatives[convention] = alternatives.get(convention, 0) + int(nbytes)
+    for convention, nbytes in alternatives.items():
+        sidecar[f"stored_bytes_{convention}"] = nbytes
+        sidecar[f"ratio_to_raw_{convention}"] = nbytes / totals["raw_bytes"]
     pixels = sum(s["raw_bytes"] for s in sidecar["splits"].values())
     mse = sum(s["mse"] * s["raw_bytes"] for s in sidecar["splits"].values()) / pixels
     sidecar.update(

@@ -12,6 +12,11 @@ JPEG storage comes in two conventions, recorded in the sidecar as ``storage.head
   ``PIL.Image.open`` reads the result; a test checks that the pixels equal those of full files.
   ``optimize: true`` makes Huffman tables per image, so it cannot share tables and is rejected.
 
+Whichever convention is stored, the sidecar also gives the other one's size in real decodable bytes, so a
+study compares both without training twice on identical pixels: a per-image payload records
+``alternative_stored_bytes.tables_once_per_split`` (each file with its DQT/DHT segments cut out — byte for
+byte Pillow's abbreviated stream, a test checks — plus one tables-only stream and the same offsets).
+
 Views: ``pixels`` = the decoded image in [0, 1]. ``coefficients`` = the orthonormal 8×8 block DCT-II of the
 decoded [0, 1] image per channel (in the stored colour space, L or RGB), on JPEG's own block grid with the
 image edge-padded to a multiple of 8 (as libjpeg pads), laid out N×(H'/8)×(W'/8)×(64·C) with index
@@ -72,6 +77,36 @@ def tables_only_stream(shape: tuple[int, int, int], save_kwargs) -> bytes:
     return buffer.getvalue()
 
 
+#: JPEG markers of the table segments an abbreviated stream leaves out (DQT, DHT); SOS starts the scan
+_TABLE_MARKERS, _SOS = (0xDB, 0xC4), 0xDA
+
+
+def strip_tables(stream: bytes) -> bytes:
+    """A complete JPEG file without its quantization and Huffman table segments: the abbreviated stream that
+    :func:`.pillow.splice_tables` (and a decoder holding the tables) reads back to the same pixels."""
+    out, i = bytearray(stream[:2]), 2
+    while i < len(stream):
+        if stream[i] != 0xFF:
+            raise ValueError(f"not a JPEG marker at byte {i} (0x{stream[i]:02x})")
+        marker = stream[i + 1]
+        if marker == _SOS:  # the scan and EOI follow; no tables after it in a baseline file
+            out += stream[i:]
+            break
+        end = i + 2 + int.from_bytes(stream[i + 2 : i + 4], "big")
+        if marker not in _TABLE_MARKERS:
+            out += stream[i:end]
+        i = end
+    return bytes(out)
+
+
+def tables_once_bytes(streams: np.ndarray, offsets: np.ndarray, tables: bytes) -> int:
+    """Bytes of a split stored with its tables once: abbreviated streams + offsets + one tables stream."""
+    from .streams import stream_bytes
+
+    total = sum(len(strip_tables(stream_bytes(streams, offsets, i))) for i in range(len(offsets) - 1))
+    return total + int(offsets.nbytes) + len(tables)
+
+
 class Jpeg(Codec):
     name = "jpeg"
     level_meaning = "q (JPEG quality, Pillow scale)"
@@ -109,7 +144,13 @@ class Jpeg(Codec):
             "color_mode": MODES[shape[2]],
             "subsampling": params["subsampling"] if shape[2] == 3 else "none (grey)",
         }
-        return Payload(arrays, {"image_shape": list(shape), "storage": storage})
+        meta = {"image_shape": list(shape), "storage": storage}
+        if not shared:
+            tables = tables_only_stream(shape, save_kwargs)
+            meta["alternative_stored_bytes"] = {
+                "tables_once_per_split": tables_once_bytes(streams, offsets, tables)
+            }
+        return Payload(arrays, meta)
 
     def decode(self, payload: Payload, view: str, threads: int = 1) -> np.ndarray:
         check_view(self, view)
