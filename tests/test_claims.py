@@ -220,3 +220,16 @@ def test_table_one_numbers_are_judged_model_by_model_on_the_storage_table_with_t
     row = evaluate(table_one("jpeg", 2.3), runs(), {"storage": unreached})
     assert row["verdict"] == "contradicted" and "not reached" in row["ours"]
     assert evaluate(table_one("jpeg", 2.3), runs(), {})["verdict"] == "not run"
+
+
+def test_table_two_numbers_need_runs_trained_on_zfp_coefficients():
+    rows = []
+    for view in ("pixels", "coefficients"):
+        for seed in range(3):
+            rows.append({"dataset": "cifar10", "method": "zfp_precision", "level": "4", "model": "vgg19_bn",
+                         "seed": seed, "test_accuracy": 0.80 + 0.001 * seed, "view": view})  # fmt: skip
+    table = pd.DataFrame(rows)
+    c = claim("value", [Selection("zfp_precision", "4", "vgg19_bn")], 0.80, dataset="cifar10")
+    on_pixels = evaluate(c, table[table["view"] == "pixels"])
+    assert on_pixels["verdict"] == "not comparable" and "view = 'pixels'" in on_pixels["reason"]
+    assert evaluate(c, table[table["view"] == "coefficients"])["verdict"] == "reproduced"
