@@ -14,6 +14,7 @@ include: "workflow/rules/data.smk"
 include: "workflow/rules/compress.smk"
 include: "workflow/rules/train.smk"
 include: "workflow/rules/analyze.smk"
+include: "workflow/rules/models.smk"
 include: "workflow/rules/aggregate.smk"
 include: "workflow/rules/figures.smk"
 

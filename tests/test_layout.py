@@ -18,6 +18,12 @@ def test_paths_fill_every_stage_and_parse_back():
                      file="metrics.json"),
         "analysis": dict(dataset="mnist5k", method="dct", level="8", model="cnn1d_paper", seed=0,
                          analysis="boundaries", ext="json"),
+        "models": dict(dataset="mnist5k", method="identity", level="full", model="lenet300", seed=1,
+                       scheme="prune_global", amount="0.9", file="model.bin"),
+        "model_analysis": dict(dataset="mnist5k", method="dct", level="8", model="cnn1d_paper", seed=2,
+                               scheme="quantize_int", amount="4", analysis="output", ext="json"),
+        "searches": dict(dataset="mnist5k", method="identity", level="full", model="lenet300", seed=0,
+                         scheme="prune_global", file="search.json"),
         "robustness": dict(dataset="mnist5k", model="cnn2d", seed=3),
         "tables": dict(table="summary"),
         "figures": dict(figure="runtime", ext="pdf"),
@@ -29,6 +35,7 @@ def test_paths_fill_every_stage_and_parse_back():
     for kind, values in cases.items():
         path = layout.path(kind, **values)
         assert layout.parse(path, kind) == {"kind": kind, **values}, path
+        assert layout.parse(path)["kind"] == kind, path  # no other stage's pattern takes it
         assert layout.parse("/somewhere/else/" + path, kind)["kind"] == kind
 
 

@@ -157,7 +157,7 @@ def test_same_inputs_give_identical_bytes(tmp_path, runs):
 
 
 def test_every_registered_figure_has_a_caption_a_module_and_known_input_kinds():
-    assert plots.names() == list(plots.FIGURES) and len(plots.names()) == 8
+    assert plots.names() == list(plots.FIGURES) and len(plots.names()) == 11
     for name in plots.names():
         figure = plots.get(name)
         assert figure.name == name
@@ -262,3 +262,43 @@ def test_the_papers_points_are_drawn_beside_our_curves(runs, tmp_path):
     assert (dct["level"], dct["accuracy"], dct["bits"]) == ("16", 0.9558, 2048.0)
     paths = plots.plot_accuracy_vs_bits(summary(runs), tmp_path / "acc.png", published=points)
     _check_written(paths, "acc")
+
+
+def _model_table() -> pd.DataFrame:
+    """Two seeds of three compressed configurations of one run, with per-class changes for 3 classes."""
+    rows = []
+    for scheme, amount, size, acc in (("prune_global", "0.5", 2e5, 0.95), ("prune_global", "0.9", 5e4, 0.93),
+                                      ("quantize_int", "4", 6e4, 0.94)):  # fmt: skip
+        for seed in (0, 1):
+            nonzero_ratio = 1 / (1 - float(amount)) if scheme != "quantize_int" else 1.0
+            rows.append({
+                "dataset": "mnist5k", "method": "identity", "level": "full", "model": "cnn1d_paper",
+                "seed": seed, "scheme": scheme, "amount": amount, "compressed": "model", "stored_bytes": size,
+                "test_accuracy": acc + 0.005 * seed, "parent_accuracy": 0.96, "dense_fp32_bytes": 4e5,
+                "compression_ratio": 4e5 / size, "shrinkbench_ratio": nonzero_ratio,
+                "four_bytes_per_nonzero_ratio": nonzero_ratio,
+                "per_class_change_0": -0.02, "per_class_change_1": 0.01, "per_class_change_2": 0.0,
+            })  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def test_model_compression_figures_draw_from_hand_made_tables(tmp_path):
+    from shrinkflow.plots.accuracy_vs_model_bytes import plot_accuracy_vs_model_bytes
+    from shrinkflow.plots.data_vs_model import plot_data_vs_model
+    from shrinkflow.plots.per_class_change import plot_per_class_change
+
+    table = _model_table()
+    for plot, name in ((plot_accuracy_vs_model_bytes, "bytes"), (plot_per_class_change, "classes")):
+        written = plot(table, tmp_path / f"{name}.png")
+        assert [p.suffix for p in written] == [".png", ".pdf"] and written[0].stat().st_size > 20_000
+    kept = pd.DataFrame({
+        "dataset": "mnist5k", "model": "cnn1d_paper", "seed": [0, 0, 0, 0],
+        "kind": ["none", "data", "model", "both"],
+        "method": ["identity", "dct", "identity", "dct"], "level": ["full", "8", "full", "8"],
+        "scheme": [None, None, "prune_global", "prune_global"], "amount": [None, None, "0.9", "0.9"],
+        "kept_bytes": [4e6, 2e6, 3e6, 1e6], "test_accuracy": [0.96, 0.9, 0.95, 0.88],
+    })  # fmt: skip
+    assert plot_data_vs_model(kept, tmp_path / "kept.png")[0].stat().st_size > 20_000
+    # without the columns a figure needs it says so instead of failing
+    assert plot_accuracy_vs_model_bytes(table.drop(columns="stored_bytes"), tmp_path / "none.png")
+    assert plot_per_class_change(table.filter(regex="^(?!per_class)"), tmp_path / "none2.png")

@@ -37,7 +37,7 @@ ID_COLUMNS = ("dataset", "method", "level", "view", "model", "seed")
 #: groups of :func:`summary`: one row per (dataset, method, level, model) and metric
 SUMMARY_GROUPS = ("dataset", "method", "level", "model")
 #: list-valued keys expanded into one column per entry instead of being dropped
-EXPANDED_LISTS = ("per_class_accuracy",)
+EXPANDED_LISTS = ("per_class_accuracy", "per_class_change")
 #: sidecar keys renamed in the runs table because the run's metrics use the same name for something else
 SIDECAR_RENAMES = {"seed": "codec_seed"}
 

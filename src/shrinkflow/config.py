@@ -68,6 +68,9 @@ def check_study(config: Mapping[str, Any]) -> None:
     problems += _check_reference(config)
     problems += _check_adaptive(config)
     problems += _check_center(config)
+    from .model_grid import check as _check_model_compression  # light: no torch
+
+    problems += _check_model_compression(config)
     problems += _check_robustness(config)
     problems += _check_reproduction(config)
     for method, params in (config.get("codecs") or {}).items():

@@ -22,6 +22,8 @@ from typing import Any
 
 #: the key of one trained run; analyses of a run share it, so every result keeps the run's lineage
 RUN_KEY = "{dataset}/{method}/{level}/{model}/seed{seed}"
+#: the key of one compressed model: the run it came from, then how it was compressed
+MODEL_KEY = RUN_KEY + "/{scheme}/{amount}"
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,9 @@ STAGES: dict[str, Stage] = {
     "compressed": Stage("results/compressed", "{dataset}/{method}/{level}", ".{ext}"),
     "runs": Stage("results/runs", RUN_KEY, "/{file}"),
     "analysis": Stage("results/analysis", RUN_KEY, "/{analysis}.{ext}"),
+    "models": Stage("results/models", MODEL_KEY, "/{file}"),
+    "model_analysis": Stage("results/analysis", MODEL_KEY, "/{analysis}.{ext}"),
+    "searches": Stage("results/searches", RUN_KEY + "/{scheme}", "/{file}"),
     "robustness": Stage("results/robustness", "{dataset}/{model}/seed{seed}", ".csv"),
     "tables": Stage("results/tables", "{table}", ".csv"),
     "figures": Stage("results/figures", "{figure}", ".{ext}"),
@@ -67,6 +72,12 @@ INPUT_KINDS: dict[str, str] = {
     "attribution_arrays": "attributions.npz of those runs, in the same order",
     "attribution_data": "results/data/{dataset}.npz of those runs",
     "robustness_rows": "results/robustness/{dataset}/{model}/seed{seed}.csv of every robustness job",
+    "model_metrics": "metrics.json of every compressed model (results/models/...)",
+    "model_histories": "history.csv (recovery) of every compressed model",
+    "model_analyses": "every per-model analysis JSON of the compressed models",
+    "search_results": "search.json of every accuracy-targeted search",
+    "models_table": "results/tables/model_compression.csv (one path; none without compressed models)",
+    "data_vs_model_table": "results/tables/data_vs_model.csv (one path; none without compressed models)",
     "benchmarks": "benchmark TSV of every job of the study",
     "runs_table": "results/tables/runs.csv (one path)",
     "summary_table": "results/tables/summary.csv (one path)",
@@ -76,7 +87,7 @@ INPUT_KINDS: dict[str, str] = {
 }
 
 #: regular expression of each field when a path is parsed (fields not listed: one path segment)
-_FIELD_REGEX = {"seed": r"\d+", "job": r".+"}
+_FIELD_REGEX = {"seed": r"\d+", "job": r".+", "amount": r"[0-9][0-9.]*"}
 _FORMATTER = string.Formatter()
 
 

@@ -13,7 +13,17 @@ from snakemake.utils import validate
 # and inside per-rule conda environments.
 sys.path.insert(0, str(Path(workflow.basedir) / "src"))
 
-from shrinkflow import analysis, codecs, datasets, layout, models, plots, tables
+from shrinkflow import (
+    analysis,
+    codecs,
+    datasets,
+    layout,
+    model_compression,
+    model_grid,
+    models,
+    plots,
+    tables,
+)
 from shrinkflow.config import (
     ConfigError,
     check_schema,
@@ -49,11 +59,13 @@ CODEC_METHODS = "|".join(codecs.names())
 
 wildcard_constraints:
     dataset="|".join(datasets.names()),
-    method=CODEC_METHODS + "|adaptive",
+    method=f"{CODEC_METHODS}|adaptive",
     model="|".join(models.names()),
     level=r"[A-Za-z0-9._\-]+",
     seed=r"\d+",
     study=r"[A-Za-z0-9_]+",
+    scheme="|".join(model_compression.names()),
+    amount=r"[0-9][0-9.]*",
 
 
 # Peak memory per job (MB) by dataset size class; see README "Memory".
@@ -160,6 +172,30 @@ def analysis_targets(analyses=None, ext="json"):
     ]
 
 
+def compressed_model_targets(file="metrics.json"):
+    """Files of every compressed model (results/models/<run>/{scheme}/{amount}/)."""
+    return [
+        layout.path("models", **m, file=file)
+        for m in model_grid.compressed_models(config)
+    ]
+
+
+def model_analysis_targets(ext="json"):
+    """Per-model analysis files of every compressed model, for the enabled analyses."""
+    return [
+        layout.path("model_analysis", **m, analysis=name, ext=ext)
+        for m in model_grid.compressed_models(config)
+        for name in config["analysis"]["enabled"]
+    ]
+
+
+def search_targets():
+    return [
+        layout.path("searches", **s, file="search.json")
+        for s in model_grid.searches(config)
+    ]
+
+
 def robustness_targets():
     return [
         layout.path("robustness", dataset=d, model=mo, seed=s)
@@ -226,6 +262,14 @@ def benchmark_targets():
         )
         for d, mo, s in robustness_jobs()
     ]
+    compressed = model_grid.compressed_models(config)
+    files += [layout.benchmark("compress_model", "models", **m) for m in compressed]
+    if config["analysis"]["enabled"]:
+        files += [layout.benchmark("analyze_model", "models", **m) for m in compressed]
+    files += [
+        layout.benchmark("search_model", "searches", **s)
+        for s in model_grid.searches(config)
+    ]
     return files
 
 
@@ -253,6 +297,16 @@ STUDY_FILES = {
         }
     ),
     "robustness_rows": robustness_targets,
+    "model_metrics": lambda: compressed_model_targets("metrics.json"),
+    "model_histories": lambda: compressed_model_targets("history.csv"),
+    "model_analyses": lambda: model_analysis_targets(),
+    "search_results": search_targets,
+    "models_table": lambda: (
+        table_path("model_compression") if compressed_model_targets() else []
+    ),
+    "data_vs_model_table": lambda: (
+        table_path("data_vs_model") if compressed_model_targets() else []
+    ),
     "benchmarks": benchmark_targets,
     "runs_table": lambda: table_path("runs"),
     "summary_table": lambda: table_path("summary"),
@@ -405,6 +459,62 @@ def analysis_inputs(wildcards):
         "model": layout.path("runs", **fields, file="model.pt"),
         "reference_model": layout.path("runs", **reference, file="model.pt"),
     }
+
+
+def run_artifact(fields, ext):
+    """The compressed artifact a run trained on (AdaptCompression runs: the stored dct block)."""
+    compressed = {k: fields[k] for k in ("dataset", "method", "level")}
+    if fields["method"] == "adaptive":
+        compressed.update(method="dct", level=str(config["adaptive"]["stored_k"]))
+    return layout.path("compressed", **compressed, ext=ext)
+
+
+def model_inputs(wildcards):
+    """What compressing a run reads: the run's model and metrics, and its artifact (fine-tuning data)."""
+    fields = {k: getattr(wildcards, k) for k in layout.fields("runs") if k != "file"}
+    return {
+        "npz": run_artifact(fields, "npz"),
+        "sidecar": run_artifact(fields, "json"),
+        "model": layout.path("runs", **fields, file="model.pt"),
+        "run_metrics": layout.path("runs", **fields, file="metrics.json"),
+    }
+
+
+def model_analysis_inputs(wildcards):
+    """A compressed model's payload and its run's artifact, and the reference: same dataset, model and seed,
+    trained on identity (for a compressed reference run this is the model it came from).
+    """
+    fields = dict(wildcards.items())
+    run = {k: fields[k] for k in ("dataset", "method", "level", "model", "seed")}
+    return {
+        "data": layout.path("data", dataset=wildcards.dataset, ext="npz"),
+        "npz": run_artifact(run, "npz"),
+        "sidecar": run_artifact(run, "json"),
+        "payload": layout.path("models", **fields, file=MODEL_PAYLOAD),
+        "reference_model": layout.path(
+            "runs", **{**run, "method": "identity", "level": "full"}, file="model.pt"
+        ),
+    }
+
+
+#: the stored file of a compressed model (shrinkflow.model_compression.payload's format)
+MODEL_PAYLOAD = "model.bin"
+
+
+def get_model_compression(wildcards):
+    """Settings of the compress_model and search_model rules (recovery, LC, throughput) from config."""
+    settings = dict(config["model_compression"])
+    for key in ("schemes", "sources", "models", "search"):
+        settings.pop(key, None)
+    train = config["train"]
+    settings.update(
+        batch_size=train["batch_size"],
+        momentum=train["momentum"],
+        weight_decay=train["weight_decay"],
+        eval_batch_size=train["eval_batch_size"],
+        device=train["device"],
+    )
+    return settings
 
 
 def robustness_inputs(ext):

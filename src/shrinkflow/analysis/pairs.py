@@ -66,8 +66,10 @@ def load_pair(
     reference_pt: str | os.PathLike,
     model_name: str,
     view: str,
+    model: nn.Module | None = None,
 ) -> RunPair:
-    """Load a run's test data (raw and in its view) and both models.
+    """Load a run's test data (raw and in its view) and both models (``model``: an already loaded module in
+    place of ``model_pt``, e.g. a compressed model rebuilt from its payload).
 
     Raises ``ValueError`` when the artifact's test labels are not the prepared dataset's (the artifact was
     built from other data than the reference's).
@@ -79,7 +81,8 @@ def load_pair(
         raise ValueError(f"{artifact_npz}: test labels differ from {data_npz}; rebuild the artifact")
     x_raw = raw_images(data)
     num_classes = int(sidecar["num_classes"])
-    model = load_model(model_name, tuple(x_view.shape[1:]), num_classes, model_pt)
+    if model is None:
+        model = load_model(model_name, tuple(x_view.shape[1:]), num_classes, model_pt)
     reference = load_model(model_name, tuple(x_raw.shape[1:]), num_classes, reference_pt)
     return RunPair(model, reference, x_raw, x_view, labels, view, sidecar)
 

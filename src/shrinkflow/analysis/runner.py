@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -15,8 +15,58 @@ import numpy as np
 from . import get, split_arrays
 from .pairs import load_pair
 
-#: the files a per-run analysis reads (the rule's named inputs)
+#: the files a per-run analysis reads (the rule's named inputs); a compressed model gives ``payload`` (its
+#: stored file, rebuilt by :func:`shrinkflow.model_compression.load`) instead of ``model``
 INPUTS = ("data", "npz", "sidecar", "model", "reference_model")
+
+
+def _load(inputs: Mapping[str, str], run: Mapping[str, Any], view: str):
+    missing = [k for k in INPUTS if k not in inputs and not (k == "model" and "payload" in inputs)]
+    if missing:
+        raise KeyError(f"analyses need input(s) {missing}; given {sorted(inputs)}")
+    model = None
+    if "payload" in inputs:
+        from ..model_compression import load
+
+        model = load(inputs["payload"])
+    return load_pair(
+        inputs["data"], inputs["npz"], inputs["sidecar"], inputs.get("model", ""), inputs["reference_model"],
+        run["model"], view, model,
+    )  # fmt: skip
+
+
+def run_analyses(
+    names: Sequence[str],
+    inputs: Mapping[str, str],
+    run: Mapping[str, Any],
+    view: str,
+    settings: Mapping[str, Mapping[str, Any]],
+    log: logging.Logger | None = None,
+) -> dict[str, tuple[dict[str, Any], dict[str, np.ndarray]]]:
+    """``{name: (summary, arrays)}`` of several analyses of one run or compressed model, loading it once.
+
+    ``inputs`` maps each of :data:`INPUTS` to a path (prepared dataset, the run's artifact and sidecar, the
+    run's ``model.pt`` or a compressed model's ``payload``, and the reference's ``model.pt``); ``run`` holds
+    the dataset, method, level, model and seed (plus ``scheme`` and ``amount`` for a compressed model),
+    which each summary repeats together with the view, the analysis name and its wall-clock seconds
+    (loading counted in the first).
+    """
+    log = log or logging.getLogger(__name__)
+    t0 = time.perf_counter()
+    pair = _load(inputs, run, view)
+    what = " ".join(str(run[k]) for k in ("method", "level", "model", "scheme", "amount") if k in run)
+    log.info("%s seed %s (view %s), %d test images", what, run["seed"], pair.view, pair.labels.size)
+    out = {}
+    for name in names:
+        summary, arrays = split_arrays(get(name).run(pair, settings[name]))
+        summary.update(
+            {k: run[k] for k in ("dataset", "method", "level", "model", "scheme", "amount") if k in run},
+            seed=int(run["seed"]), view=pair.view, analysis=name, seconds=time.perf_counter() - t0,
+        )  # fmt: skip
+        log.info("%s done in %.1f s", name, summary["seconds"])
+        out[name] = (summary, arrays)
+        t0 = time.perf_counter()
+    return out
 
 
 def run_analysis(
@@ -27,35 +77,5 @@ def run_analysis(
     settings: Mapping[str, Any],
     log: logging.Logger | None = None,
 ) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
-    """``(summary, arrays)`` of analysis ``name`` for one run.
-
-    ``inputs`` maps each of :data:`INPUTS` to a path (prepared dataset, the run's artifact and sidecar, the
-    run's and the reference's ``model.pt``); ``run`` holds the run's dataset, method, level, model and seed,
-    which the summary repeats together with the view, the analysis name and its wall-clock seconds.
-    """
-    log = log or logging.getLogger(__name__)
-    missing = [k for k in INPUTS if k not in inputs]
-    if missing:
-        raise KeyError(f"analysis {name!r} needs input(s) {missing}; given {sorted(inputs)}")
-    t0 = time.perf_counter()
-    pair = load_pair(
-        inputs["data"], inputs["npz"], inputs["sidecar"], inputs["model"], inputs["reference_model"],
-        run["model"], view,
-    )  # fmt: skip
-    log.info(
-        "%s: %s %s %s seed %s (view %s), %d test images",
-        name, run["method"], run["level"], run["model"], run["seed"], pair.view, pair.labels.size,
-    )  # fmt: skip
-    summary, arrays = split_arrays(get(name).run(pair, settings))
-    summary.update(
-        dataset=run["dataset"],
-        method=run["method"],
-        level=run["level"],
-        model=run["model"],
-        seed=int(run["seed"]),
-        view=pair.view,
-        analysis=name,
-        seconds=time.perf_counter() - t0,
-    )
-    log.info("%s done in %.1f s", name, summary["seconds"])
-    return summary, arrays
+    """``(summary, arrays)`` of analysis ``name`` for one run (see :func:`run_analyses`)."""
+    return run_analyses([name], inputs, run, view, {name: settings}, log)[name]

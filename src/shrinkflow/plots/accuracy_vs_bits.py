@@ -144,7 +144,7 @@ def _draw_published(ax, published: pd.DataFrame | None, panel: dict, styles: dic
     """Stars at the papers' points for this panel's dataset (or the dataset it stands in for) and model."""
     if published is None or published.empty:
         return False
-    from ..claims import STAND_INS
+    from ..claim_types import STAND_INS
 
     datasets = {panel.get("dataset")} | {d for d, subs in STAND_INS.items() if panel.get("dataset") in subs}
     rows = published[published["dataset"].isin(datasets) & published["method"].isin(list(styles))]

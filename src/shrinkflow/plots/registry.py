@@ -69,6 +69,12 @@ FIGURES: dict[str, Figure] = {
                "decision-boundary distance relative to the reference model, per method and level"),
         Figure("runtime", "runtime", {"benchmarks": "benchmarks"},
                "wall-clock time and peak memory of every job, per rule"),
+        Figure("accuracy_vs_model_bytes", "accuracy_vs_model_bytes", {"table": "models_table"},
+               "compressed models: accuracy vs real stored bytes per scheme; what other conventions claim"),
+        Figure("per_class_change", "per_class_change", {"table": "models_table"},
+               "per-class accuracy change of each compressed model against its uncompressed run"),
+        Figure("data_vs_model", "data_vs_model", {"table": "data_vs_model_table"},
+               "training data + model bytes kept vs accuracy: compress the data, the model, or both"),
     )
 }  # fmt: skip
 

@@ -78,6 +78,25 @@ TABLES: dict[str, Table] = {
             description="published number, our mean and CI, verdict",
         ),
         Table(
+            "model_compression",
+            {"metrics": "model_metrics", "analyses": "model_analyses"},
+            optional=("analyses",),
+            description="one row per compressed model: sizes (real bytes and others' conventions), "
+            "accuracy before and after recovery, throughput, every analysis value",
+        ),
+        Table(
+            "model_compression_summary", {"models": "models_table"},
+            description="compressed models: mean, std, n, 95% CI over seeds",
+        ),
+        Table(
+            "searches", {"searches": "search_results"},
+            description="accuracy-targeted searches: chosen amount, target met, BO vs bisection evaluations",
+        ),
+        Table(
+            "data_vs_model", {"runs": "runs_table", "models": "models_table"},
+            description="training data + model bytes kept vs accuracy: data, model or both compressed",
+        ),
+        Table(
             "claims",
             {"runs": "runs_table", "storage": "storage_table", "amplification": "amplification_table"},
             stem="claims_{study}",

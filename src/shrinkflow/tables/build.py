@@ -94,3 +94,28 @@ def claims(inputs: Inputs, params: Mapping[str, Any]) -> pd.DataFrame:
     tables = {name: _read(inputs[name]) if inputs.get(name) else None for name in names}
     claims = _claims.study_claims(study, _reproduction.load_published())
     return _claims.claims_table(runs_table, claims, tables)
+
+
+def model_compression(inputs: Inputs, params: Mapping[str, Any]) -> pd.DataFrame:
+    from .. import model_tables
+
+    return model_tables.collect_models(inputs["metrics"], inputs.get("analyses") or [])
+
+
+def model_compression_summary(inputs: Inputs, params: Mapping[str, Any]) -> pd.DataFrame:
+    from .. import model_tables
+
+    return model_tables.models_summary(_read(inputs["models"]))
+
+
+def searches(inputs: Inputs, params: Mapping[str, Any]) -> pd.DataFrame:
+    from .. import model_tables
+
+    return model_tables.collect_searches(inputs["searches"])
+
+
+def data_vs_model(inputs: Inputs, params: Mapping[str, Any]) -> pd.DataFrame:
+    from .. import model_tables
+
+    models = pd.read_csv(inputs["models"], dtype={"level": str, "amount": str}) if inputs["models"] else None
+    return model_tables.data_vs_model(_read(inputs["runs"]), models if models is not None else pd.DataFrame())
