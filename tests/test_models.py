@@ -13,7 +13,7 @@ torch.set_num_threads(1)
 VIEW_SHAPES = [(28, 28, 1), (14, 14, 1), (8, 8, 1), (64,), (32, 32, 3), (16,), (1, 1, 1)]
 FEATURE_DIMS = {
     "cnn1d_paper": 128, "lenet300": 100, "cnn2d": 128, "cnn2d_bn": 128, "resnet20": 64, "resnet110": 64,
-    "alexnet": 256, "vgg19_bn": 512,
+    "alexnet": 256, "vgg19_bn": 512, "lenet5": 84,
 }  # fmt: skip
 
 

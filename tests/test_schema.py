@@ -64,7 +64,7 @@ def _error(config) -> str:
     [
         (lambda c: c.update(models=["resnet99"]),
          "models[0]: 'resnet99' is not allowed (did you mean 'resnet20'?); allowed: alexnet, cnn1d_paper, "
-         "cnn2d, cnn2d_bn, lenet300, resnet110, resnet20, vgg19_bn"),
+         "cnn2d, cnn2d_bn, lenet300, lenet5, resnet110, resnet20, vgg19_bn"),
         (lambda c: c.update(seeds=[0, -1]), "seeds[1]: -1 is less than the minimum of 0"),
         (lambda c: c.update(trian={"epochs": 3}), "config: unknown key 'trian' (did you mean 'train'?)"),
         (lambda c: c["datasets"]["mnist5k"].update(dtc=[4]),

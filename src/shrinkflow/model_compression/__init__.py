@@ -25,7 +25,7 @@ from ..registry import lookup
 #: registry models whose body is a plain Conv/Linear chain that ``prune_structured`` can shrink
 #: (tests check this table against the models themselves; resnet20's residual additions tie the channels
 #: of a stage together, so filters cannot be removed layer by layer)
-STRUCTURED_MODELS = ("alexnet", "cnn1d_paper", "cnn2d", "cnn2d_bn", "lenet300", "vgg19_bn")
+STRUCTURED_MODELS = ("alexnet", "cnn1d_paper", "cnn2d", "cnn2d_bn", "lenet300", "lenet5", "vgg19_bn")
 
 PRUNING_STEPS = ("prune_global", "prune_layer", "prune_structured")
 VALUE_STEPS = ("fp32", "fp16", "int", "kmeans")

@@ -2,7 +2,8 @@
 
 ``input_shape`` is one sample's decoded view shape without N, channels-last as the codecs give it:
 ``(28, 28, 1)`` pixels, ``(14, 14, 1)`` downsample coefficients, ``(8, 8, 1)`` DCT coefficients,
-``(64,)`` random-projection vectors, ``(32, 32, 3)`` CIFAR pixels. Every model
+``(64,)`` random-projection vectors, ``(32, 32, 3)`` CIFAR pixels. Besides the fixed names (``names()``),
+every ``mlp_w{width}_d{depth}`` name is a model (:mod:`.mlp`; ``is_model_name`` accepts both). Every model
 
 * starts with :class:`Standardize` (scalar ``input_mean`` / ``input_std`` buffers, set by the trainer from
   the training set and saved in the state_dict, so a loaded model is the whole function view → logits);
@@ -26,7 +27,8 @@ from .base import (
     image_geometry,
 )
 from .cifar import alexnet, resnet20, resnet110, vgg19_bn
-from .small import cnn1d_paper, cnn2d, cnn2d_bn, lenet300
+from .mlp import DEPTHS, MLP_PATTERN, MLP_REGEX, WIDTHS, is_mlp_name, mlp, mlp_builder, parse_mlp_name
+from .small import cnn1d_paper, cnn2d, cnn2d_bn, lenet5, lenet300
 
 # ---- registry -------------------------------------------------------------------------------------
 
@@ -53,6 +55,7 @@ _REGISTRY: dict[str, ModelSpec] = {
     for spec in (
         ModelSpec("cnn1d_paper", cnn1d_paper),
         ModelSpec("lenet300", lenet300),
+        ModelSpec("lenet5", lenet5),
         ModelSpec("cnn2d", cnn2d),
         ModelSpec("cnn2d_bn", cnn2d_bn),
         ModelSpec("resnet20", resnet20),
@@ -64,14 +67,25 @@ _REGISTRY: dict[str, ModelSpec] = {
 
 
 def names() -> list[str]:
+    """The fixed registry names (the parametric ``mlp_w{width}_d{depth}`` family is not listed)."""
     return sorted(_REGISTRY)
 
 
+def is_model_name(name: str) -> bool:
+    """Whether ``name`` is a registry name or a valid ``mlp_w{width}_d{depth}`` name."""
+    return name in _REGISTRY or is_mlp_name(name)
+
+
 def get(name: str) -> ModelSpec:
-    try:
+    """The registry entry ``name``, or the MLP family member it names; :class:`ModelError` otherwise."""
+    if name in _REGISTRY:
         return _REGISTRY[name]
-    except KeyError:
-        raise ModelError(f"unknown model {name!r}; allowed: {names()}") from None
+    if isinstance(name, str) and name.startswith("mlp_"):
+        return ModelSpec(name, mlp_builder(name))  # raises ModelError naming the allowed ranges
+    raise ModelError(
+        f"unknown model {name!r}; allowed: {names()} or mlp_w{{width}}_d{{depth}} "
+        f"(width {WIDTHS[0]}–{WIDTHS[1]}, depth {DEPTHS[0]}–{DEPTHS[1]})"
+    )
 
 
 def build(name: str, input_shape: Sequence[int], num_classes: int) -> ViewClassifier:
@@ -81,5 +95,6 @@ def build(name: str, input_shape: Sequence[int], num_classes: int) -> ViewClassi
 
 __all__ = [
     "ModelError", "ModelSpec", "Shape", "Standardize", "ToImage", "ToSequence", "ToVector", "ViewClassifier",
-    "build", "get", "image_geometry", "names",
+    "DEPTHS", "MLP_PATTERN", "MLP_REGEX", "WIDTHS", "build", "get", "image_geometry", "is_model_name", "mlp",
+    "names", "parse_mlp_name",
 ]  # fmt: skip

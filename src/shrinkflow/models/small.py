@@ -1,5 +1,5 @@
-"""Small classifiers for MNIST-sized views: the "less is more" 1D CNN, LeNet-300-100, and the 2-D CNN twins
-that differ only in BatchNorm."""
+"""Small classifiers for MNIST-sized views: the "less is more" 1D CNN, LeNet-300-100, LeNet-5, and the 2-D CNN
+twins that differ only in BatchNorm."""
 
 from __future__ import annotations
 
@@ -36,6 +36,26 @@ def lenet300(input_shape: Shape, num_classes: int) -> ViewClassifier:
     """LeNet-300-100 (LeCun et al. 1998): the flattened input → FC 300 → ReLU → FC 100 → ReLU → FC classes."""
     body = nn.Sequential(nn.Linear(numel(input_shape), 300), nn.ReLU(), nn.Linear(300, 100), nn.ReLU())
     return ViewClassifier(input_shape, body, nn.Linear(100, num_classes), ToVector())
+
+
+def lenet5(input_shape: Shape, num_classes: int) -> ViewClassifier:
+    """LeNet-5 as Condensa's MNIST tutorial uses it: conv5×5 6 (pad 2) → ReLU → pool 2 → conv5×5 16 → ReLU →
+    pool 2 → FC 120 → ReLU → FC 84 → ReLU → FC classes (28×28 digits reach the FC layers as 16 × 5 × 5).
+
+    ReLU and max-pooling, as in the common PyTorch form of LeCun et al. (1998). Views whose side after the
+    first pool is below 5 get a padded second conv (and ceil-mode pools), so every view shape still works.
+    """
+    c, h, w = image_geometry(input_shape)
+    h1, w1 = pooled(h), pooled(w)
+    pad = 0 if min(h1, w1) >= 5 else 2
+    h2, w2 = pooled(h1 - 4 + 2 * pad), pooled(w1 - 4 + 2 * pad)
+    pool = nn.MaxPool2d(2, ceil_mode=True)
+    body = nn.Sequential(
+        nn.Conv2d(c, 6, 5, padding=2), nn.ReLU(), pool,
+        nn.Conv2d(6, 16, 5, padding=pad), nn.ReLU(), pool,
+        nn.Flatten(), nn.Linear(16 * h2 * w2, 120), nn.ReLU(), nn.Linear(120, 84), nn.ReLU(),
+    )  # fmt: skip
+    return ViewClassifier(input_shape, body, nn.Linear(84, num_classes), ToImage(input_shape))
 
 
 def _cnn2d(input_shape: Shape, num_classes: int, batch_norm: bool) -> ViewClassifier:
