@@ -70,6 +70,7 @@ def test_runs_table_joins_training_storage_and_every_analysis(study):
     # 4 grid runs + 1 adaptive run, 2 seeds each
     assert len(runs) == 10
     assert set(runs["method"]) == {"identity", "dct", "jpeg", "png", "adaptive"}
+    assert (runs["compressed"] == runs["method"].map(lambda m: "none" if m == "identity" else "data")).all()
     jpeg = runs[runs["method"] == "jpeg"].iloc[0]
     for column in ("test_accuracy", "stored_bytes", "psnr_db", "output_agreement", "features_cka_linear",
                    "attributions_saliency_similarity_mean", "boundaries_distance_ratio"):  # fmt: skip

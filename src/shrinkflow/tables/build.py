@@ -35,7 +35,12 @@ def _read(path: str) -> pd.DataFrame:
 
 
 def runs(inputs: Inputs, params: Mapping[str, Any]) -> pd.DataFrame:
-    return aggregate.collect_runs(inputs["metrics"], inputs["compressed"], inputs["analyses"])
+    """The runs table; ``compressed`` says what was compressed (``data``, or ``none`` for the references)
+    like the model-compression table's ``model`` / ``both``."""
+    table = aggregate.collect_runs(inputs["metrics"], inputs["compressed"], inputs["analyses"])
+    position = list(table.columns).index("seed") + 1 if "seed" in table.columns else len(table.columns)
+    table.insert(position, "compressed", (table["method"] != "identity").map({True: "data", False: "none"}))
+    return table
 
 
 def summary(inputs: Inputs, params: Mapping[str, Any]) -> pd.DataFrame:
