@@ -41,45 +41,40 @@ def sources(config: Mapping[str, Any], dataset: str) -> list[tuple[str, str]]:
     return [s for s in wanted if s in grid]
 
 
+def _source_runs(config: Mapping[str, Any], seeds: list[int]) -> list[dict[str, Any]]:
+    """The runs the stage compresses: every study model (or ``model_compression.models``) × source × seed."""
+    chosen = _settings(config).get("models") or []
+    return [
+        dict(dataset=dataset, method=method, level=level, model=model, seed=seed)
+        for dataset in config["datasets"]
+        for model in _study_models(config, dataset)
+        if not chosen or model in chosen
+        for method, level in sources(config, dataset)
+        for seed in seeds
+    ]
+
+
 def compressed_models(config: Mapping[str, Any]) -> list[dict[str, Any]]:
     """Every compressed model of the study: dataset, method, level, model, seed, scheme, amount (path key)."""
-    settings = _settings(config)
-    schemes = settings.get("schemes") or {}
-    chosen = settings.get("models") or []
-    out = []
-    for dataset in config["datasets"]:
-        for model in _study_models(config, dataset):
-            if chosen and model not in chosen:
-                continue
-            for method, level in sources(config, dataset):
-                for seed in config["seeds"]:
-                    for scheme, amounts in schemes.items():
-                        if not mc.supports(scheme, model):
-                            continue
-                        for amount in amounts:
-                            out.append(dict(dataset=dataset, method=method, level=level, model=model,
-                                            seed=seed, scheme=scheme, amount=amount_key(amount)))  # fmt: skip
-    return out
+    schemes = _settings(config).get("schemes") or {}
+    return [
+        {**run, "scheme": scheme, "amount": amount_key(amount)}
+        for run in _source_runs(config, config["seeds"])
+        for scheme, amounts in schemes.items()
+        if mc.supports(scheme, run["model"])
+        for amount in amounts
+    ]
 
 
 def searches(config: Mapping[str, Any]) -> list[dict[str, Any]]:
     """Every accuracy-targeted search: dataset, method, level, model, seed, scheme."""
-    settings = _settings(config)
-    search = settings.get("search") or {}
-    seeds = search.get("seeds") or config["seeds"]
-    chosen = settings.get("models") or []
-    out = []
-    for dataset in config["datasets"]:
-        for model in _study_models(config, dataset):
-            if chosen and model not in chosen:
-                continue
-            for method, level in sources(config, dataset):
-                for seed in seeds:
-                    for scheme in search.get("schemes") or []:
-                        if mc.supports(scheme, model):
-                            out.append(dict(dataset=dataset, method=method, level=level, model=model,
-                                            seed=seed, scheme=scheme))  # fmt: skip
-    return out
+    search = _settings(config).get("search") or {}
+    return [
+        {**run, "scheme": scheme}
+        for run in _source_runs(config, search.get("seeds") or config["seeds"])
+        for scheme in search.get("schemes") or []
+        if mc.supports(scheme, run["model"])
+    ]
 
 
 def check(config: Mapping[str, Any]) -> list[str]:
