@@ -53,7 +53,7 @@ def is_mlp_name(name: str) -> bool:
 
 
 def parse_mlp_name(name: str) -> tuple[int, int]:
-    """``(width, depth)`` of ``mlp_w{width}_d{depth}``; :class:`ModelError` naming what is allowed otherwise."""
+    """``(width, depth)`` of ``mlp_w{width}_d{depth}``; else :class:`ModelError` naming what is allowed."""
     if not isinstance(name, str) or not _PARTS.fullmatch(name):
         raise ModelError(f"{name!r} is not an MLP name; allowed: mlp_w{{width}}_d{{depth}}, e.g. mlp_w128_d3")
     width, depth = (int(g) for g in _PARTS.fullmatch(name).groups())
@@ -75,7 +75,6 @@ def mlp_builder(name: str):
     def builder(input_shape: Shape, num_classes: int) -> ViewClassifier:
         return mlp(input_shape, num_classes, width, depth)
 
-    builder.__doc__ = (
-        f"MLP with {depth} hidden layer{'s' if depth > 1 else ''} of width {width} (ReLU), then a linear head."
-    )
+    layers = f"{depth} hidden layer{'s' if depth > 1 else ''}"
+    builder.__doc__ = f"MLP with {layers} of width {width} (ReLU), then a linear head."
     return builder
