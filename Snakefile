@@ -15,6 +15,7 @@ include: "workflow/rules/compress.smk"
 include: "workflow/rules/train.smk"
 include: "workflow/rules/analyze.smk"
 include: "workflow/rules/models.smk"
+include: "workflow/rules/mlp.smk"
 include: "workflow/rules/aggregate.smk"
 include: "workflow/rules/figures.smk"
 

@@ -71,6 +71,9 @@ def check_study(config: Mapping[str, Any]) -> None:
     from .model_grid import check as _check_model_compression  # light: no torch
 
     problems += _check_model_compression(config)
+    from .mlp_study import check as _check_mlp_study
+
+    problems += _check_mlp_study(config)
     problems += _check_robustness(config)
     problems += _check_reproduction(config)
     for method, params in (config.get("codecs") or {}).items():

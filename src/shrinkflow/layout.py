@@ -24,6 +24,9 @@ from typing import Any
 RUN_KEY = "{dataset}/{method}/{level}/{model}/seed{seed}"
 #: the key of one compressed model: the run it came from, then how it was compressed
 MODEL_KEY = RUN_KEY + "/{scheme}/{amount}"
+#: the key of an MCNC run or distillation student: the dense run it stands for, its rate (d{d}_k{k} or
+#: dense) and how it was trained (plain or distilled)
+STUDENT_KEY = RUN_KEY + "/{rate}/{training}"
 
 
 @dataclass(frozen=True)
@@ -47,6 +50,8 @@ STAGES: dict[str, Stage] = {
     "models": Stage("results/models", MODEL_KEY, "/{file}"),
     "model_analysis": Stage("results/analysis", MODEL_KEY, "/{analysis}.{ext}"),
     "searches": Stage("results/searches", RUN_KEY + "/{scheme}", "/{file}"),
+    "students": Stage("results/students", STUDENT_KEY, "/{file}"),
+    "student_analysis": Stage("results/analysis", STUDENT_KEY, "/{analysis}.{ext}"),
     "robustness": Stage("results/robustness", "{dataset}/{model}/seed{seed}", ".csv"),
     "tables": Stage("results/tables", "{table}", ".csv"),
     "figures": Stage("results/figures", "{figure}", ".{ext}"),
@@ -76,6 +81,12 @@ INPUT_KINDS: dict[str, str] = {
     "model_histories": "history.csv (recovery) of every compressed model",
     "model_analyses": "every per-model analysis JSON of the compressed models",
     "search_results": "search.json of every accuracy-targeted search",
+    "capacity_metrics": "metrics.json of every capacity run of the MLP study (Task 1)",
+    "student_metrics": "metrics.json of every MCNC run and distillation student (Tasks 2 and 3)",
+    "student_analyses": "every analysis JSON of the students against their teacher",
+    "capacity_table": "results/tables/mlp_capacity.csv (one path; none without the MLP study)",
+    "mcnc_table": "results/tables/mcnc.csv (one path; none without the MLP study)",
+    "distillation_table": "results/tables/distillation.csv (one path; none without the MLP study)",
     "models_table": "results/tables/model_compression.csv (one path; none without compressed models)",
     "data_vs_model_table": "results/tables/data_vs_model.csv (one path; none without compressed models)",
     "benchmarks": "benchmark TSV of every job of the study",
@@ -87,7 +98,10 @@ INPUT_KINDS: dict[str, str] = {
 }
 
 #: regular expression of each field when a path is parsed (fields not listed: one path segment)
-_FIELD_REGEX = {"seed": r"\d+", "job": r".+", "amount": r"[0-9][0-9.]*"}
+_FIELD_REGEX = {
+    "seed": r"\d+", "job": r".+", "amount": r"[0-9][0-9.]*", "rate": r"dense|d\d+_k\d+",
+    "training": r"plain|distilled",
+}  # fmt: skip
 _FORMATTER = string.Formatter()
 
 

@@ -18,6 +18,7 @@ from shrinkflow import (
     codecs,
     datasets,
     layout,
+    mlp_study,
     model_compression,
     model_grid,
     models,
@@ -60,12 +61,14 @@ CODEC_METHODS = "|".join(codecs.names())
 wildcard_constraints:
     dataset="|".join(datasets.names()),
     method=f"{CODEC_METHODS}|adaptive",
-    model="|".join(models.names()),
+    model="|".join([*models.names(), models.MLP_REGEX]),
     level=r"[A-Za-z0-9._\-]+",
     seed=r"\d+",
     study=r"[A-Za-z0-9_]+",
     scheme="|".join(model_compression.names()),
     amount=r"[0-9][0-9.]*",
+    rate=r"dense|d\d+_k\d+",
+    training="plain|distilled",
 
 
 # Peak memory per job (MB) by dataset size class; see README "Memory".
@@ -196,6 +199,28 @@ def search_targets():
     ]
 
 
+def capacity_targets(file="metrics.json"):
+    """Task 1 of the MLP study: MLPs trained on the study dataset's raw data."""
+    return [
+        layout.path("runs", **r, file=file) for r in mlp_study.capacity_runs(config)
+    ]
+
+
+def student_targets(file="metrics.json"):
+    """Tasks 2 and 3: MCNC runs and distillation students."""
+    return [
+        layout.path("students", **r, file=file) for r in mlp_study.student_runs(config)
+    ]
+
+
+def student_analysis_targets(ext="json"):
+    return [
+        layout.path("student_analysis", **r, analysis=name, ext=ext)
+        for r in mlp_study.student_runs(config)
+        for name in config["analysis"]["enabled"]
+    ]
+
+
 def robustness_targets():
     return [
         layout.path("robustness", dataset=d, model=mo, seed=s)
@@ -270,6 +295,14 @@ def benchmark_targets():
         layout.benchmark("search_model", "searches", **s)
         for s in model_grid.searches(config)
     ]
+    files += [
+        layout.benchmark("train", "runs", **r) for r in mlp_study.capacity_runs(config)
+    ]
+    for r in mlp_study.student_runs(config):
+        folder = "train_student" if r["rate"] == mlp_study.DENSE else "train_mcnc"
+        files.append(layout.benchmark(folder, "students", **r))
+        if config["analysis"]["enabled"]:
+            files.append(layout.benchmark("analyze_student", "students", **r))
     return files
 
 
@@ -301,6 +334,16 @@ STUDY_FILES = {
     "model_histories": lambda: compressed_model_targets("history.csv"),
     "model_analyses": lambda: model_analysis_targets(),
     "search_results": search_targets,
+    "capacity_metrics": lambda: capacity_targets(),
+    "student_metrics": lambda: student_targets(),
+    "student_analyses": lambda: student_analysis_targets(),
+    "capacity_table": lambda: (
+        table_path("mlp_capacity") if capacity_targets() else []
+    ),
+    "mcnc_table": lambda: (table_path("mcnc") if student_targets() else []),
+    "distillation_table": lambda: (
+        table_path("distillation") if student_targets() else []
+    ),
     "models_table": lambda: (
         table_path("model_compression") if compressed_model_targets() else []
     ),
@@ -495,6 +538,53 @@ def model_analysis_inputs(wildcards):
             "runs", **{**run, "method": "identity", "level": "full"}, file="model.pt"
         ),
     }
+
+
+def raw_artifact(dataset, ext):
+    return layout.path(
+        "compressed", dataset=dataset, method="identity", level="full", ext=ext
+    )
+
+
+def teacher_inputs(seed):
+    """The capacity table (it names the teacher) and every capacity model of ``seed`` (the teacher is
+    chosen when the job runs, from the table)."""
+    return {
+        "capacity": table_path("mlp_capacity"),
+        "teachers": [
+            layout.path("runs", **r, file="model.pt")
+            for r in mlp_study.capacity_runs(config)
+            if r["seed"] == int(seed)
+        ],
+    }
+
+
+def student_inputs(wildcards):
+    """An MCNC run or student reads the raw data; a distilled one also its teacher's candidates."""
+    inputs = {
+        "npz": raw_artifact(wildcards.dataset, "npz"),
+        "sidecar": raw_artifact(wildcards.dataset, "json"),
+    }
+    if wildcards.training == "distilled":
+        inputs.update(teacher_inputs(wildcards.seed))
+    return inputs
+
+
+def student_analysis_inputs(wildcards):
+    return {
+        "data": layout.path("data", dataset=wildcards.dataset, ext="npz"),
+        "npz": raw_artifact(wildcards.dataset, "npz"),
+        "sidecar": raw_artifact(wildcards.dataset, "json"),
+        "model": layout.path("students", **dict(wildcards.items()), file="model.pt"),
+        **teacher_inputs(wildcards.seed),
+    }
+
+
+def get_train_settings(wildcards):
+    """The trainer settings of a run: the study's, or the MLP study's for its capacity runs."""
+    if wildcards.model.startswith("mlp_w") and mlp_study.enabled(config):
+        return mlp_study.train_settings(config, mcnc=False)
+    return config["train"]
 
 
 #: the stored file of a compressed model (shrinkflow.model_compression.payload's format)

@@ -21,7 +21,7 @@ rule train:
         gpu=get_gpu,
     params:
         view=get_view,
-        train=config["train"],
+        train=get_train_settings,
     script:
         "../../scripts/train.py"
 

@@ -67,9 +67,11 @@ def load_pair(
     model_name: str,
     view: str,
     model: nn.Module | None = None,
+    reference_name: str | None = None,
 ) -> RunPair:
     """Load a run's test data (raw and in its view) and both models (``model``: an already loaded module in
-    place of ``model_pt``, e.g. a compressed model rebuilt from its payload).
+    place of ``model_pt``, e.g. a compressed model rebuilt from its payload; ``reference_name``: the
+    reference's architecture when it differs, e.g. a distillation student's teacher).
 
     Raises ``ValueError`` when the artifact's test labels are not the prepared dataset's (the artifact was
     built from other data than the reference's).
@@ -83,7 +85,7 @@ def load_pair(
     num_classes = int(sidecar["num_classes"])
     if model is None:
         model = load_model(model_name, tuple(x_view.shape[1:]), num_classes, model_pt)
-    reference = load_model(model_name, tuple(x_raw.shape[1:]), num_classes, reference_pt)
+    reference = load_model(reference_name or model_name, tuple(x_raw.shape[1:]), num_classes, reference_pt)
     return RunPair(model, reference, x_raw, x_view, labels, view, sidecar)
 
 

@@ -15,12 +15,15 @@ import numpy as np
 from . import get, split_arrays
 from .pairs import load_pair
 
+_RUN_FIELDS = ("dataset", "method", "level", "model")
+#: key fields of a compressed model or a student, repeated in its summaries
+_EXTRA_FIELDS = ("scheme", "amount", "rate", "training")
 #: the files a per-run analysis reads (the rule's named inputs); a compressed model gives ``payload`` (its
 #: stored file, rebuilt by :func:`shrinkflow.model_compression.load`) instead of ``model``
 INPUTS = ("data", "npz", "sidecar", "model", "reference_model")
 
 
-def _load(inputs: Mapping[str, str], run: Mapping[str, Any], view: str):
+def _load(inputs: Mapping[str, str], run: Mapping[str, Any], view: str, reference_name: str | None = None):
     missing = [k for k in INPUTS if k not in inputs and not (k == "model" and "payload" in inputs)]
     if missing:
         raise KeyError(f"analyses need input(s) {missing}; given {sorted(inputs)}")
@@ -31,7 +34,7 @@ def _load(inputs: Mapping[str, str], run: Mapping[str, Any], view: str):
         model = load(inputs["payload"])
     return load_pair(
         inputs["data"], inputs["npz"], inputs["sidecar"], inputs.get("model", ""), inputs["reference_model"],
-        run["model"], view, model,
+        run["model"], view, model, reference_name,
     )  # fmt: skip
 
 
@@ -42,6 +45,7 @@ def run_analyses(
     view: str,
     settings: Mapping[str, Mapping[str, Any]],
     log: logging.Logger | None = None,
+    reference_name: str | None = None,
 ) -> dict[str, tuple[dict[str, Any], dict[str, np.ndarray]]]:
     """``{name: (summary, arrays)}`` of several analyses of one run or compressed model, loading it once.
 
@@ -49,18 +53,19 @@ def run_analyses(
     run's ``model.pt`` or a compressed model's ``payload``, and the reference's ``model.pt``); ``run`` holds
     the dataset, method, level, model and seed (plus ``scheme`` and ``amount`` for a compressed model),
     which each summary repeats together with the view, the analysis name and its wall-clock seconds
-    (loading counted in the first).
+    (loading counted in the first). ``reference_name``: the reference's architecture when it is not the
+    run's (a distillation student against its teacher).
     """
     log = log or logging.getLogger(__name__)
     t0 = time.perf_counter()
-    pair = _load(inputs, run, view)
-    what = " ".join(str(run[k]) for k in ("method", "level", "model", "scheme", "amount") if k in run)
+    pair = _load(inputs, run, view, reference_name)
+    what = " ".join(str(run[k]) for k in (*_RUN_FIELDS[1:4], *_EXTRA_FIELDS) if k in run)
     log.info("%s seed %s (view %s), %d test images", what, run["seed"], pair.view, pair.labels.size)
     out = {}
     for name in names:
         summary, arrays = split_arrays(get(name).run(pair, settings[name]))
         summary.update(
-            {k: run[k] for k in ("dataset", "method", "level", "model", "scheme", "amount") if k in run},
+            {k: run[k] for k in (*_RUN_FIELDS, *_EXTRA_FIELDS) if k in run},
             seed=int(run["seed"]), view=pair.view, analysis=name, seconds=time.perf_counter() - t0,
         )  # fmt: skip
         log.info("%s done in %.1f s", name, summary["seconds"])

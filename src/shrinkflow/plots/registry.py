@@ -73,6 +73,10 @@ FIGURES: dict[str, Figure] = {
                "compressed models: accuracy vs real stored bytes per scheme; what other conventions claim"),
         Figure("per_class_change", "per_class_change", {"table": "models_table"},
                "per-class accuracy change of each compressed model against its uncompressed run"),
+        Figure("mlp_capacity", "mlp_capacity", {"capacity": "capacity_table", "mcnc": "mcnc_table"},
+               "MLP capacity: median accuracy vs width, depth and stored bytes, MCNC models added"),
+        Figure("distillation", "distillation", {"table": "distillation_table"},
+               "students trained plainly vs distilled from the best capacity MLP, paired differences"),
         Figure("data_vs_model", "data_vs_model", {"table": "data_vs_model_table"},
                "training data + model bytes kept vs accuracy: compress the data, the model, or both"),
     )

@@ -97,6 +97,18 @@ TABLES: dict[str, Table] = {
             description="training data + model bytes kept vs accuracy: data, model or both compressed",
         ),
         Table(
+            "mlp_capacity", {"metrics": "capacity_metrics"},
+            description="MLP capacity baseline: median, mean, 95% CI of accuracy per width and depth",
+        ),
+        Table(
+            "mcnc", {"metrics": "student_metrics"},
+            description="MCNC runs and students: accuracy per model, rate and training; stored bytes",
+        ),
+        Table(
+            "distillation", {"metrics": "student_metrics"},
+            description="plain vs distilled students, paired difference with 95% CI and a verdict",
+        ),
+        Table(
             "claims",
             {"runs": "runs_table", "storage": "storage_table", "amplification": "amplification_table"},
             stem="claims_{study}",

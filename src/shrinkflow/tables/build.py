@@ -124,3 +124,21 @@ def data_vs_model(inputs: Inputs, params: Mapping[str, Any]) -> pd.DataFrame:
 
     models = pd.read_csv(inputs["models"], dtype={"level": str, "amount": str}) if inputs["models"] else None
     return model_tables.data_vs_model(_read(inputs["runs"]), models if models is not None else pd.DataFrame())
+
+
+def mlp_capacity(inputs: Inputs, params: Mapping[str, Any]) -> pd.DataFrame:
+    from ..student_stage import capacity_table
+
+    return capacity_table(inputs["metrics"])
+
+
+def mcnc(inputs: Inputs, params: Mapping[str, Any]) -> pd.DataFrame:
+    from ..student_stage import mcnc_table
+
+    return mcnc_table(inputs["metrics"])
+
+
+def distillation(inputs: Inputs, params: Mapping[str, Any]) -> pd.DataFrame:
+    from ..student_stage import distillation_table
+
+    return distillation_table(inputs["metrics"])
