@@ -110,7 +110,7 @@ def model_compression(inputs: Inputs, params: Mapping[str, Any]) -> pd.DataFrame
 def model_compression_summary(inputs: Inputs, params: Mapping[str, Any]) -> pd.DataFrame:
     from .. import model_tables
 
-    return model_tables.models_summary(_read(inputs["models"]))
+    return model_tables.models_summary(pd.read_csv(inputs["models"], dtype={"level": str, "amount": str}))
 
 
 def searches(inputs: Inputs, params: Mapping[str, Any]) -> pd.DataFrame:
