@@ -79,6 +79,8 @@ def test_tiny_mlp_study_end_to_end(tmp_path):
     output = json.loads((workdir / "results/analysis/mnist5k/identity/full/mlp_w64_d1/seed0/d100_k9/plain/"
                                    "output.json").read_text())  # fmt: skip
     assert output["teacher"] == teacher and 0 <= output["agreement"] <= 1
+    table = pd.read_csv(workdir / "results/tables/mcnc.csv")
+    assert table["teacher_output_agreement"].between(0, 1).all()  # students judged against the teacher
     verdicts = pd.read_csv(workdir / "results/tables/distillation.csv")
     assert len(verdicts) == 1 and verdicts["verdict"].iloc[0] in (
         "distillation helps", "distillation hurts", "no significant difference"

@@ -130,28 +130,50 @@ def capacity_table(metrics_paths: Iterable[str | os.PathLike]) -> pd.DataFrame:
     return table
 
 
-def _students(paths: Iterable[str | os.PathLike]) -> pd.DataFrame:
-    rows = []
+#: analysis values of a student against its teacher carried into the MCNC table (mean over seeds)
+TEACHER_COMPARISONS = (
+    "output_agreement", "features_cka_linear", "attributions_saliency_similarity_mean",
+    "boundaries_distance_ratio",
+)  # fmt: skip
+
+
+def _students(
+    paths: Iterable[str | os.PathLike], analysis_paths: Iterable[str | os.PathLike] = ()
+) -> pd.DataFrame:
+    rows = {}
+    keys = ("test_accuracy", "stored_bytes", "dense_fp32_bytes", "compression_ratio",
+            "nominal_compression_rate", "teacher")  # fmt: skip
     for path in paths:
         ids = layout.parse(path, "students")
         flat = flatten_record(_read_json(path))
-        keys = ("test_accuracy", "stored_bytes", "dense_fp32_bytes", "compression_ratio",
-                "nominal_compression_rate", "teacher")  # fmt: skip
-        rows.append({**{k: ids[k] for k in ("model", "seed", "rate", "training")},
-                     **{k: flat.get(k) for k in keys}})
-    return pd.DataFrame(rows)  # fmt: skip
+        key = tuple(str(ids[k]) for k in ("model", "seed", "rate", "training"))
+        rows[key] = {**{k: ids[k] for k in ("model", "seed", "rate", "training")},
+                     **{k: flat.get(k) for k in keys}}  # fmt: skip
+    for path in analysis_paths:
+        ids = layout.parse(path, "student_analysis")
+        key = tuple(str(ids[k]) for k in ("model", "seed", "rate", "training"))
+        for name, value in flatten_record(_read_json(path)).items():
+            column = f"{ids['analysis']}_{name}"
+            if key in rows and column in TEACHER_COMPARISONS:
+                rows[key][column] = value
+    return pd.DataFrame(list(rows.values()))
 
 
-def mcnc_table(metrics_paths: Iterable[str | os.PathLike]) -> pd.DataFrame:
-    """Task 2 (and 3): per model, rate and training, accuracy over seeds with the stored bytes and rates."""
-    runs = _students(metrics_paths)
+def mcnc_table(
+    metrics_paths: Iterable[str | os.PathLike], analysis_paths: Iterable[str | os.PathLike] = ()
+) -> pd.DataFrame:
+    """Task 2 (and 3): per model, rate and training, accuracy over seeds with the stored bytes and rates,
+    and the mean of each comparison with the teacher (:data:`TEACHER_COMPARISONS`, ``teacher_`` prefix)."""
+    runs = _students(metrics_paths, analysis_paths)
     out = []
     for (model, rate, training), part in runs.groupby(["model", "rate", "training"], sort=False):
         out.append({"model": model, "rate": rate, "training": training,
                     "nominal_compression_rate": part["nominal_compression_rate"].iloc[0],
                     "stored_bytes": float(part["stored_bytes"].mean()),
                     "compression_ratio": float(part["compression_ratio"].mean()),
-                    **_stats(part["test_accuracy"])})  # fmt: skip
+                    **_stats(part["test_accuracy"]),
+                    **{f"teacher_{c}": float(part[c].mean()) for c in TEACHER_COMPARISONS
+                       if c in part}})  # fmt: skip
     return pd.DataFrame(out).sort_values(["model", "stored_bytes", "training"]).reset_index(drop=True)
 
 

@@ -101,7 +101,7 @@ TABLES: dict[str, Table] = {
             description="MLP capacity baseline: median, mean, 95% CI of accuracy per width and depth",
         ),
         Table(
-            "mcnc", {"metrics": "student_metrics"},
+            "mcnc", {"metrics": "student_metrics", "analyses": "student_analyses"}, optional=("analyses",),
             description="MCNC runs and students: accuracy per model, rate and training; stored bytes",
         ),
         Table(

@@ -135,7 +135,7 @@ def mlp_capacity(inputs: Inputs, params: Mapping[str, Any]) -> pd.DataFrame:
 def mcnc(inputs: Inputs, params: Mapping[str, Any]) -> pd.DataFrame:
     from ..student_stage import mcnc_table
 
-    return mcnc_table(inputs["metrics"])
+    return mcnc_table(inputs["metrics"], inputs.get("analyses") or [])
 
 
 def distillation(inputs: Inputs, params: Mapping[str, Any]) -> pd.DataFrame:
