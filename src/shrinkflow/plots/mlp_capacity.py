@@ -15,6 +15,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import pandas as pd
 import seaborn as sns
+from matplotlib.ticker import LogLocator
 
 from .style import MARKERS, MethodInfo, log_axis, missing, no_data, rc_style, save_figure
 
@@ -61,6 +62,7 @@ def plot_mlp_capacity(
                                  marker=MARKERS[(i + 1) % len(MARKERS)], ms=9, color="black",
                                  markerfacecolor="white", label=label)  # fmt: skip
         log_axis(axes[2].xaxis)
+        axes[2].xaxis.set_major_locator(LogLocator(base=10))  # bytes span decades: 1, 10, 100 kB ...
         axes[2].set_xlabel("Stored model bytes (dense fp32 / MCNC payload, log)")
         axes[2].set_title("Accuracy vs stored bytes")
         for ax in axes:
