@@ -3,8 +3,9 @@ and the plain form of a job's named inputs."""
 
 from __future__ import annotations
 
+import importlib
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -32,3 +33,15 @@ def plain_inputs(inputs: Mapping[str, Any]) -> dict[str, str | list[str]]:
         k: os.fspath(v) if isinstance(v, str | os.PathLike) else [os.fspath(p) for p in v]
         for k, v in inputs.items()
     }
+
+
+def lazy_attributes(package: str, attributes: Mapping[str, str]) -> Callable[[str], Any]:
+    """A module ``__getattr__`` (PEP 562) that loads ``attributes`` (name → submodule of ``package``) on first
+    access, so a registry package imports no torch until a torch function is used."""
+
+    def __getattr__(name: str) -> Any:
+        if name in attributes:
+            return getattr(importlib.import_module(f"{package}.{attributes[name]}"), name)
+        raise AttributeError(f"module {package!r} has no attribute {name!r}")
+
+    return __getattr__

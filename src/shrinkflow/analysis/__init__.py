@@ -25,7 +25,7 @@ import importlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ..registry import lookup
+from ..registry import lazy_attributes, lookup
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -95,10 +95,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        return getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = lazy_attributes(__name__, _LAZY)
 
 
 __all__ = ["ANALYSES", "Analysis", "get", "names", "split_arrays", *sorted(_LAZY)]

@@ -19,10 +19,11 @@ code lives in submodules loaded on first use: :mod:`.generator` (φ and the chun
 
 from __future__ import annotations
 
-import importlib
 import math
 from dataclasses import asdict, dataclass
 from typing import Any
+
+from ..registry import lazy_attributes
 
 DTYPES = ("fp32", "fp16")
 MAX_GENERATOR_DEPTH = 8
@@ -135,10 +136,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        return getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = lazy_attributes(__name__, _LAZY)
 
 
 __all__ = ["DTYPES", "MCNCError", "MCNCSettings", *sorted(_LAZY)]

@@ -15,12 +15,11 @@ in submodules, loaded on first use: :mod:`.schemes` (``compress``), :mod:`.paylo
 
 from __future__ import annotations
 
-import importlib
 import math
 from dataclasses import dataclass
 from typing import Any
 
-from ..registry import lookup
+from ..registry import lazy_attributes, lookup
 
 #: registry models whose body is a plain Conv/Linear chain that ``prune_structured`` can shrink
 #: (tests check this table against the models themselves; resnet20's residual additions tie the channels
@@ -169,10 +168,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        return getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = lazy_attributes(__name__, _LAZY)
 
 
 __all__ = [
