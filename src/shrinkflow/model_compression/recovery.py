@@ -60,7 +60,7 @@ class _StraightThrough(torch.autograd.Function):
         return grad, None
 
 
-class _Masked(nn.Module):
+class FixedMask(nn.Module):
     """weight = latent ⊙ mask (mask fixed)."""
 
     def __init__(self, mask: torch.Tensor) -> None:
@@ -135,7 +135,7 @@ class FinetuneHook(TrainHook):
             elif code.values in ("int", "fp16"):
                 p = _Quantized(code.values, code.bits, mask)
             elif mask is not None:
-                p = _Masked(mask)
+                p = FixedMask(mask)
             else:
                 continue
             parametrize.register_parametrization(_layer(module, name), "weight", p, unsafe=True)
