@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 import yaml
 
@@ -66,3 +67,11 @@ def snakemake(workdir: Path, *args: str, check: bool = True) -> subprocess.Compl
     if check and proc.returncode != 0:
         raise AssertionError(f"snakemake {' '.join(args)} failed:\n{proc.stdout}\n{proc.stderr}")
     return proc
+
+
+def toy_data(n=96, shape=(6, 6, 1), classes=3, seed=0):
+    """Separable toy classes: the mean brightness encodes the label."""
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, classes, n)
+    x = (rng.random((n, *shape)) * 0.5 + y.reshape(-1, *[1] * len(shape)) / classes).astype(np.float32)
+    return x, y

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
+from conftest import toy_data
 
 from shrinkflow.distill import DistillationHook, HookChain, compute_logits, distillation_loss
 from shrinkflow.mcnc import MCNCHook, MCNCSettings
@@ -16,14 +17,6 @@ from shrinkflow.train_utils import without_timings
 from shrinkflow.training import TrainConfig, train
 
 torch.set_num_threads(1)
-
-
-def toy_data(n=96, shape=(6, 6, 1), classes=3, seed=0):
-    """Separable toy classes: the mean brightness encodes the label."""
-    rng = np.random.default_rng(seed)
-    y = rng.integers(0, classes, n)
-    x = (rng.random((n, *shape)) * 0.5 + y.reshape(-1, *[1] * len(shape)) / classes).astype(np.float32)
-    return x, y
 
 
 def config(**kw):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from conftest import toy_data
 
 from shrinkflow import mcnc
 from shrinkflow.mcnc import MCNCError, MCNCHook, MCNCSettings
@@ -15,14 +16,6 @@ from shrinkflow.runs import load_model, save_run
 from shrinkflow.training import TrainConfig, train
 
 torch.set_num_threads(1)
-
-
-def toy_data(n=96, shape=(6, 6, 1), classes=3, seed=0):
-    """Separable toy classes: the mean brightness encodes the label."""
-    rng = np.random.default_rng(seed)
-    y = rng.integers(0, classes, n)
-    x = (rng.random((n, *shape)) * 0.5 + y.reshape(-1, *[1] * len(shape)) / classes).astype(np.float32)
-    return x, y
 
 
 def adam(**kw):

@@ -7,6 +7,7 @@ import math
 import numpy as np
 import pytest
 import torch
+from conftest import toy_data
 from torch import nn
 
 from shrinkflow import datasets
@@ -26,14 +27,6 @@ HISTORY_COLUMNS = [
     "epoch", "train_loss", "train_accuracy", "test_loss", "test_accuracy", "lr",
     "epoch_seconds", "eval_seconds",
 ]  # fmt: skip
-
-
-def toy_data(n=96, shape=(6, 6, 1), classes=3, seed=0):
-    """Separable toy classes: the mean brightness encodes the label."""
-    rng = np.random.default_rng(seed)
-    y = rng.integers(0, classes, n)
-    x = (rng.random((n, *shape)) * 0.5 + y.reshape(-1, *[1] * len(shape)) / classes).astype(np.float32)
-    return x, y
 
 
 @pytest.fixture(scope="module")
