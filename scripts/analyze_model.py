@@ -4,11 +4,9 @@ from _script_setup import setup
 
 log = setup(snakemake)
 
-import numpy as np
 import torch
 
-from shrinkflow import artifacts
-from shrinkflow.analysis.runner import run_analyses
+from shrinkflow.analysis.runner import run_analyses, write_results
 
 smk = snakemake
 torch.set_num_threads(smk.threads)
@@ -20,7 +18,4 @@ results = run_analyses(
     settings={k: dict(v) for k, v in smk.params.settings.items()},
     log=log,
 )
-for name, json_path, npz_path in zip(smk.params.analyses, smk.output.json, smk.output.npz, strict=True):
-    summary, arrays = results[name]
-    artifacts.save_npz(npz_path, arrays or {"empty": np.zeros(0)})
-    artifacts.write_json(json_path, summary)
+write_results(results, smk.output.json, smk.output.npz)

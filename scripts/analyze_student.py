@@ -4,12 +4,10 @@ from _script_setup import setup
 
 log = setup(snakemake)
 
-import numpy as np
 import pandas as pd
 import torch
 
-from shrinkflow import artifacts
-from shrinkflow.analysis.runner import run_analyses
+from shrinkflow.analysis.runner import run_analyses, write_results
 from shrinkflow.student_stage import choose_teacher, teacher_path
 
 smk = snakemake
@@ -21,8 +19,4 @@ results = run_analyses(
     list(smk.params.analyses), inputs, run=dict(smk.wildcards.items()), view="pixels",
     settings={k: dict(v) for k, v in smk.params.settings.items()}, log=log, reference_name=teacher,
 )  # fmt: skip
-for name, json_path, npz_path in zip(smk.params.analyses, smk.output.json, smk.output.npz, strict=True):
-    summary, arrays = results[name]
-    summary["teacher"] = teacher
-    artifacts.save_npz(npz_path, arrays or {"empty": np.zeros(0)})
-    artifacts.write_json(json_path, summary)
+write_results(results, smk.output.json, smk.output.npz, extra={"teacher": teacher})

@@ -75,3 +75,14 @@ def toy_data(n=96, shape=(6, 6, 1), classes=3, seed=0):
     y = rng.integers(0, classes, n)
     x = (rng.random((n, *shape)) * 0.5 + y.reshape(-1, *[1] * len(shape)) / classes).astype(np.float32)
     return x, y
+
+
+@pytest.fixture
+def one_thread():
+    """torch on one thread for the test (tiny tensors: a second thread only adds contention)."""
+    import torch
+
+    saved = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(saved)

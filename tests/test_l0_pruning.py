@@ -14,13 +14,7 @@ from shrinkflow.l0.procedure import run_classifier
 from shrinkflow.l0.pruning import random_gradient_masks, tamade, threshold_search
 from shrinkflow.training import TrainConfig
 
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    saved = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(saved)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def test_threshold_search_finds_the_largest_threshold_within_tolerance():

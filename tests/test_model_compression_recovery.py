@@ -17,12 +17,7 @@ from shrinkflow.training import TrainConfig, train
 WEIGHTS = ("body.0.weight", "body.2.weight", "head.weight")
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    saved = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(saved)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 @pytest.fixture(scope="module")

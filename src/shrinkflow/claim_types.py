@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .stats import t_halfwidth
+from .stats import mean_interval
 
 KINDS = ("value", "ratio", "order", "equal", "at_most", "at_least", "less_storage", "bn_amplifies")
 #: kinds judged on another table than the runs table
@@ -106,12 +106,7 @@ class _Ours:
 
 
 def _stats(values: np.ndarray) -> _Ours:
-    values = values[np.isfinite(values)]
-    if values.size == 0:
-        return _Ours()
-    mean = float(values.mean())
-    half = float(t_halfwidth(values.std(ddof=1), values.size)) if values.size > 1 else math.nan
-    return _Ours(mean, mean - half, mean + half, int(values.size))
+    return _Ours(*mean_interval(values))
 
 
 

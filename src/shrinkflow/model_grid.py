@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from . import model_compression as mc
+from .config import level_key, models_of
 
 
 def amount_key(amount: Any) -> str:
@@ -23,14 +24,7 @@ def _settings(config: Mapping[str, Any]) -> Mapping[str, Any]:
     return config.get("model_compression") or {}
 
 
-def _study_models(config: Mapping[str, Any], dataset: str) -> list[str]:
-    models = config.get("models") or []
-    return list(models.get(dataset, [])) if isinstance(models, Mapping) else list(models)
-
-
 def _grid_levels(config: Mapping[str, Any], dataset: str) -> set[tuple[str, str]]:
-    from .config import level_key
-
     return {(m, level_key(lv)) for m, levels in config["datasets"][dataset].items() for lv in levels}
 
 
@@ -47,7 +41,7 @@ def _source_runs(config: Mapping[str, Any], seeds: list[int]) -> list[dict[str, 
     return [
         dict(dataset=dataset, method=method, level=level, model=model, seed=seed)
         for dataset in config["datasets"]
-        for model in _study_models(config, dataset)
+        for model in models_of(config, dataset)
         if not chosen or model in chosen
         for method, level in sources(config, dataset)
         for seed in seeds
@@ -89,7 +83,7 @@ def check(config: Mapping[str, Any]) -> list[str]:
                 mc.validate_amount(scheme, amount)
             except (mc.AmountError, ValueError) as err:
                 problems.append(f"model_compression.schemes.{scheme}[{i}]: {err}")
-    study_models = sorted({m for d in config["datasets"] for m in _study_models(config, d)})
+    study_models = sorted({m for d in config["datasets"] for m in models_of(config, d)})
     for model in settings.get("models") or []:
         if model not in study_models:
             problems.append(

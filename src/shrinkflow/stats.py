@@ -32,6 +32,18 @@ def t_halfwidth(std: np.ndarray | float, n: np.ndarray | int, confidence: float 
         return np.where(n >= 2, quantile * std / np.sqrt(n), np.nan)
 
 
+def mean_interval(values: Sequence[float] | np.ndarray) -> tuple[float, float, float, int]:
+    """(mean, ci95_low, ci95_high, n) of the finite ``values``: the interval of :func:`summarize` for one
+    series (NaN interval for n < 2, NaN everywhere for n = 0)."""
+    v = np.asarray(values, dtype=np.float64)
+    v = v[np.isfinite(v)]
+    if v.size == 0:
+        return np.nan, np.nan, np.nan, 0
+    mean = float(v.mean())
+    half = float(t_halfwidth(v.std(ddof=1), v.size)) if v.size > 1 else np.nan
+    return mean, mean - half, mean + half, int(v.size)
+
+
 def summarize(
     df: pd.DataFrame, group_cols: Sequence[str], value_cols: Sequence[str] | None = None
 ) -> pd.DataFrame:

@@ -15,7 +15,7 @@ import pandas as pd
 
 from . import layout
 from .aggregate import _read_json, flatten_record
-from .stats import t_halfwidth
+from .stats import mean_interval
 
 
 def choose_teacher(capacity: pd.DataFrame) -> str:
@@ -99,12 +99,9 @@ def train_student(
 
 
 def _stats(values: pd.Series) -> dict[str, float]:
-    v = values.dropna().to_numpy(dtype=float)
-    n = v.size
-    half = float(t_halfwidth(v.std(ddof=1), n)) if n > 1 else np.nan
-    mean = float(v.mean()) if n else np.nan
-    return {"median": float(np.median(v)) if n else np.nan, "mean": mean, "ci95_low": mean - half,
-            "ci95_high": mean + half, "n": n}  # fmt: skip
+    mean, low, high, n = mean_interval(values.to_numpy(dtype=float))
+    median = float(values.median()) if n else np.nan
+    return {"median": median, "mean": mean, "ci95_low": low, "ci95_high": high, "n": n}
 
 
 def capacity_table(metrics_paths: Iterable[str | os.PathLike]) -> pd.DataFrame:

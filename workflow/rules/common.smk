@@ -490,15 +490,10 @@ def analysis_inputs(wildcards):
     """A run's artifact and model, and its reference: same dataset, model and seed, trained on identity."""
     fields = dict(wildcards.items())
     reference = {**fields, "method": "identity", "level": "full"}
-    compressed = {k: fields[k] for k in ("dataset", "method", "level")}
-    if (
-        fields["method"] == "adaptive"
-    ):  # AdaptCompression runs read the stored dct block
-        compressed.update(method="dct", level=str(config["adaptive"]["stored_k"]))
     return {
         "data": layout.path("data", dataset=wildcards.dataset, ext="npz"),
-        "npz": layout.path("compressed", **compressed, ext="npz"),
-        "sidecar": layout.path("compressed", **compressed, ext="json"),
+        "npz": run_artifact(fields, "npz"),
+        "sidecar": run_artifact(fields, "json"),
         "model": layout.path("runs", **fields, file="model.pt"),
         "reference_model": layout.path("runs", **reference, file="model.pt"),
     }
@@ -541,8 +536,9 @@ def model_analysis_inputs(wildcards):
 
 
 def raw_artifact(dataset, ext):
-    return layout.path(
-        "compressed", dataset=dataset, method="identity", level="full", ext=ext
+    """The identity (raw data) artifact of ``dataset``."""
+    return run_artifact(
+        {"dataset": dataset, "method": "identity", "level": "full"}, ext
     )
 
 

@@ -84,3 +84,18 @@ def run_analysis(
 ) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
     """``(summary, arrays)`` of analysis ``name`` for one run (see :func:`run_analyses`)."""
     return run_analyses([name], inputs, run, view, {name: settings}, log)[name]
+
+
+def write_results(
+    results: Mapping[str, tuple[dict[str, Any], dict[str, np.ndarray]]],
+    json_paths: Sequence[str],
+    npz_paths: Sequence[str],
+    extra: Mapping[str, Any] | None = None,
+) -> None:
+    """Write :func:`run_analyses`' results, one JSON summary (+ ``extra`` keys) and one npz per analysis, in
+    the order of ``results`` (the rule's output lists follow the same enabled-analyses order)."""
+    from .. import artifacts
+
+    for (summary, arrays), json_path, npz_path in zip(results.values(), json_paths, npz_paths, strict=True):
+        artifacts.save_npz(npz_path, arrays or {"empty": np.zeros(0)})
+        artifacts.write_json(json_path, {**summary, **(extra or {})})

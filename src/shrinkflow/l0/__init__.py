@@ -15,12 +15,11 @@ their validation live here; the torch code is loaded on first use (PEP 562), lik
 
 from __future__ import annotations
 
-import importlib
 import math
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
-from ..registry import lookup
+from ..registry import lazy_attributes, lookup
 
 PENALTIES = ("pmmp", "drr", "l1", "l2", "none")
 PRUNINGS = ("tamade", "rgp", "magnitude", "none")
@@ -169,10 +168,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        return getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = lazy_attributes(__name__, _LAZY)
 
 
 __all__ = [
