@@ -16,6 +16,8 @@ include: "workflow/rules/train.smk"
 include: "workflow/rules/analyze.smk"
 include: "workflow/rules/models.smk"
 include: "workflow/rules/mlp.smk"
+include: "workflow/rules/l0.smk"
+include: "workflow/rules/rd.smk"
 include: "workflow/rules/aggregate.smk"
 include: "workflow/rules/figures.smk"
 

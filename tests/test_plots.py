@@ -157,7 +157,7 @@ def test_same_inputs_give_identical_bytes(tmp_path, runs):
 
 
 def test_every_registered_figure_has_a_caption_a_module_and_known_input_kinds():
-    assert plots.names() == list(plots.FIGURES) and len(plots.names()) == 13
+    assert plots.names() == list(plots.FIGURES) and len(plots.names()) == 18
     for name in plots.names():
         figure = plots.get(name)
         assert figure.name == name

@@ -74,6 +74,12 @@ def check_study(config: Mapping[str, Any]) -> None:
     from .mlp_study import check as _check_mlp_study
 
     problems += _check_mlp_study(config)
+    from .l0_grid import check as _check_l0
+    from .rd_grid import check as _check_rate_distortion
+
+    problems += _check_l0(config)
+
+    problems += _check_rate_distortion(config)
     problems += _check_robustness(config)
     problems += _check_reproduction(config)
     for method, params in (config.get("codecs") or {}).items():

@@ -27,6 +27,9 @@ MODEL_KEY = RUN_KEY + "/{scheme}/{amount}"
 #: the key of an MCNC run or distillation student: the dense run it stands for, its rate (d{d}_k{k} or
 #: dense) and how it was trained (plain or distilled)
 STUDENT_KEY = RUN_KEY + "/{rate}/{training}"
+#: the key of an ℓ0 classifier run: dataset, model and seed (trained on raw data from scratch), then the
+#: method and its strength (α, ρ or sparsity; 0 for methods without one)
+L0_KEY = "{dataset}/{model}/seed{seed}/{l0method}/{strength}"
 
 
 @dataclass(frozen=True)
@@ -52,6 +55,14 @@ STAGES: dict[str, Stage] = {
     "searches": Stage("results/searches", RUN_KEY + "/{scheme}", "/{file}"),
     "students": Stage("results/students", STUDENT_KEY, "/{file}"),
     "student_analysis": Stage("results/analysis", STUDENT_KEY, "/{analysis}.{ext}"),
+    # analyses first: the l0 pattern (any prefix) would also match results/analysis/l0/...
+    "l0_analysis": Stage("results/analysis/l0", L0_KEY, "/{analysis}.{ext}"),
+    "l0": Stage("results/l0", L0_KEY, "/{file}"),
+    "teacher_student": Stage(
+        "results/l0/teacher_student", "n{samples}/{l0method}/{strength}/seed{seed}", "/{file}"
+    ),
+    "rd": Stage("results/rd", "{dataset}/{codec}/{level}", ".json"),
+    "rd_payloads": Stage("results/rd", "{dataset}/{codec}/{level}", ".payloads"),
     "robustness": Stage("results/robustness", "{dataset}/{model}/seed{seed}", ".csv"),
     "tables": Stage("results/tables", "{table}", ".csv"),
     "figures": Stage("results/figures", "{figure}", ".{ext}"),
@@ -89,6 +100,14 @@ INPUT_KINDS: dict[str, str] = {
     "distillation_table": "results/tables/distillation.csv (one path; none without the MLP study)",
     "models_table": "results/tables/model_compression.csv (one path; none without compressed models)",
     "data_vs_model_table": "results/tables/data_vs_model.csv (one path; none without compressed models)",
+    "l0_metrics": "metrics.json of every l0 classifier run (dense twins included)",
+    "l0_analyses": "every analysis JSON of the sparse l0 runs against their dense twin",
+    "teacher_student_metrics": "metrics.json of every teacher-student run of the l0 block",
+    "l0_table": "results/tables/l0.csv (one path; none without l0 classifier runs)",
+    "teacher_student_table": "results/tables/teacher_student.csv (one path; none without those runs)",
+    "rd_results": "results/rd/{dataset}/{codec}/{level}.json of every rate-distortion point",
+    "rd_table": "results/tables/rate_distortion.csv (one path; none without the rate-distortion stage)",
+    "rd_bd_table": "results/tables/rate_distortion_bd.csv (one path; none without the rate-distortion stage)",
     "benchmarks": "benchmark TSV of every job of the study",
     "runs_table": "results/tables/runs.csv (one path)",
     "summary_table": "results/tables/summary.csv (one path)",
@@ -100,7 +119,7 @@ INPUT_KINDS: dict[str, str] = {
 #: regular expression of each field when a path is parsed (fields not listed: one path segment)
 _FIELD_REGEX = {
     "seed": r"\d+", "job": r".+", "amount": r"[0-9][0-9.]*", "rate": r"dense|d\d+_k\d+",
-    "training": r"plain|distilled",
+    "training": r"plain|distilled", "samples": r"\d+", "strength": r"[0-9][0-9.]*",
 }  # fmt: skip
 _FORMATTER = string.Formatter()
 

@@ -17,12 +17,16 @@ from shrinkflow import (
     analysis,
     codecs,
     datasets,
+    l0,
+    l0_grid,
     layout,
     mlp_study,
     model_compression,
     model_grid,
     models,
     plots,
+    rd,
+    rd_grid,
     tables,
 )
 from shrinkflow.config import (
@@ -69,6 +73,9 @@ wildcard_constraints:
     amount=r"[0-9][0-9.]*",
     rate=r"dense|d\d+_k\d+",
     training="plain|distilled",
+    l0method="|".join(l0.names()),
+    strength=r"[0-9][0-9.]*",
+    samples=r"\d+",
 
 
 # Peak memory per job (MB) by dataset size class; see README "Memory".
@@ -221,6 +228,30 @@ def student_analysis_targets(ext="json"):
     ]
 
 
+def l0_targets(file="metrics.json"):
+    return [layout.path("l0", **r, file=file) for r in l0_grid.classifier_runs(config)]
+
+
+def l0_analysis_targets(ext="json"):
+    return [
+        layout.path("l0_analysis", **r, analysis=name, ext=ext)
+        for r in l0_grid.analysed_runs(config)
+        for name in config["analysis"]["enabled"]
+    ]
+
+
+def teacher_student_targets(file="metrics.json"):
+    return [
+        layout.path("teacher_student", **r, file=file)
+        for r in l0_grid.teacher_student_runs(config)
+    ]
+
+
+def rd_targets():
+    """Every rate-distortion point: results/rd/{dataset}/{codec}/{level}.json."""
+    return [layout.path("rd", **p) for p in rd_grid.points(config)]
+
+
 def robustness_targets():
     return [
         layout.path("robustness", dataset=d, model=mo, seed=s)
@@ -303,7 +334,27 @@ def benchmark_targets():
         files.append(layout.benchmark(folder, "students", **r))
         if config["analysis"]["enabled"]:
             files.append(layout.benchmark("analyze_student", "students", **r))
+    files += [
+        layout.benchmark("train_l0", "l0", **r) for r in l0_grid.classifier_runs(config)
+    ]
+    if config["analysis"]["enabled"]:
+        files += [
+            layout.benchmark("analyze_l0", "l0", **r)
+            for r in l0_grid.analysed_runs(config)
+        ]
+    files += [
+        layout.benchmark("train_teacher_student", "teacher_student", **r)
+        for r in l0_grid.teacher_student_runs(config)
+    ]
+    files += [
+        layout.benchmark("rate_distortion", "rd", **p) for p in rd_grid.points(config)
+    ]
     return files
+
+
+def any_runs():
+    """Does the study train anything on its data grid (a rate-distortion-only study does not)?"""
+    return bool(run_targets() or adaptive_targets())
 
 
 def table_path(name):
@@ -350,13 +401,25 @@ STUDY_FILES = {
     "data_vs_model_table": lambda: (
         table_path("data_vs_model") if compressed_model_targets() else []
     ),
+    "l0_metrics": lambda: l0_targets(),
+    "l0_analyses": lambda: l0_analysis_targets(),
+    "teacher_student_metrics": lambda: teacher_student_targets(),
+    "l0_table": lambda: table_path("l0") if l0_targets() else [],
+    "teacher_student_table": lambda: (
+        table_path("teacher_student") if teacher_student_targets() else []
+    ),
+    "rd_results": rd_targets,
+    "rd_table": lambda: table_path("rate_distortion") if rd_targets() else [],
+    "rd_bd_table": lambda: table_path("rate_distortion_bd") if rd_targets() else [],
     "benchmarks": benchmark_targets,
-    "runs_table": lambda: table_path("runs"),
-    "summary_table": lambda: table_path("summary"),
+    "runs_table": lambda: table_path("runs") if any_runs() else [],
+    "summary_table": lambda: table_path("summary") if any_runs() else [],
     "robustness_table": lambda: (
         table_path("robustness") if robustness_targets() else []
     ),
-    "storage_table": lambda: table_path("storage_at_epsilon"),
+    "storage_table": lambda: (
+        table_path("storage_at_epsilon") if run_targets() else []
+    ),
     "amplification_table": lambda: (
         table_path("batchnorm_amplification") if robustness_targets() else []
     ),
@@ -601,6 +664,31 @@ def get_model_compression(wildcards):
         device=train["device"],
     )
     return settings
+
+
+def l0_analysis_inputs(wildcards):
+    """A sparse l0 run, its dense twin and the raw data they were trained on."""
+    run = dict(wildcards.items())
+    return {
+        "data": layout.path("data", dataset=wildcards.dataset, ext="npz"),
+        "npz": raw_artifact(wildcards.dataset, "npz"),
+        "sidecar": raw_artifact(wildcards.dataset, "json"),
+        "model": layout.path("l0", **run, file=MODEL_PAYLOAD),
+        "reference_model": layout.path("l0", **l0_grid.twin(run), file=MODEL_PAYLOAD),
+    }
+
+
+def rd_inputs(wildcards):
+    """A rate-distortion job reads the prepared dataset, except for the packaged photographs."""
+    if wildcards.dataset == rd_grid.PACKAGED:
+        return {}
+    return {"npz": layout.path("data", dataset=wildcards.dataset, ext="npz")}
+
+
+def get_rd_gpu(wildcards):
+    """One GPU for a neural codec whose config asks for CUDA."""
+    device = rd_grid.codec_params(config, wildcards.codec).get("device", "cpu")
+    return 1 if str(device).startswith("cuda") else 0
 
 
 def robustness_inputs(ext):

@@ -68,10 +68,13 @@ def load_pair(
     view: str,
     model: nn.Module | None = None,
     reference_name: str | None = None,
+    reference: nn.Module | None = None,
 ) -> RunPair:
     """Load a run's test data (raw and in its view) and both models (``model``: an already loaded module in
     place of ``model_pt``, e.g. a compressed model rebuilt from its payload; ``reference_name``: the
-    reference's architecture when it differs, e.g. a distillation student's teacher).
+    reference's architecture when it differs, e.g. a distillation student's teacher; ``reference``: an
+    already loaded reference in place of ``reference_pt``, e.g. an ℓ0 run's dense twin rebuilt from its
+    payload).
 
     Raises ``ValueError`` when the artifact's test labels are not the prepared dataset's (the artifact was
     built from other data than the reference's).
@@ -85,7 +88,9 @@ def load_pair(
     num_classes = int(sidecar["num_classes"])
     if model is None:
         model = load_model(model_name, tuple(x_view.shape[1:]), num_classes, model_pt)
-    reference = load_model(reference_name or model_name, tuple(x_raw.shape[1:]), num_classes, reference_pt)
+    if reference is None:
+        shape = tuple(x_raw.shape[1:])
+        reference = load_model(reference_name or model_name, shape, num_classes, reference_pt)
     return RunPair(model, reference, x_raw, x_view, labels, view, sidecar)
 
 

@@ -19,22 +19,24 @@ _RUN_FIELDS = ("dataset", "method", "level", "model")
 #: key fields of a compressed model or a student, repeated in its summaries
 _EXTRA_FIELDS = ("scheme", "amount", "rate", "training")
 #: the files a per-run analysis reads (the rule's named inputs); a compressed model gives ``payload`` (its
-#: stored file, rebuilt by :func:`shrinkflow.model_compression.load`) instead of ``model``
+#: stored file, rebuilt by :func:`shrinkflow.model_compression.load`) instead of ``model``, a compressed
+#: reference ``reference_payload`` instead of ``reference_model``
 INPUTS = ("data", "npz", "sidecar", "model", "reference_model")
 
 
 def _load(inputs: Mapping[str, str], run: Mapping[str, Any], view: str, reference_name: str | None = None):
-    missing = [k for k in INPUTS if k not in inputs and not (k == "model" and "payload" in inputs)]
+    aliases = {"payload": "model", "reference_payload": "reference_model"}  # a stored file in place of a .pt
+    given = set(inputs) | {aliases[k] for k in inputs if k in aliases}
+    missing = [k for k in INPUTS if k not in given]
     if missing:
         raise KeyError(f"analyses need input(s) {missing}; given {sorted(inputs)}")
-    model = None
-    if "payload" in inputs:
-        from ..model_compression import load
+    from ..model_compression import load
 
-        model = load(inputs["payload"])
+    model = load(inputs["payload"]) if "payload" in inputs else None
+    reference = load(inputs["reference_payload"]) if "reference_payload" in inputs else None
     return load_pair(
-        inputs["data"], inputs["npz"], inputs["sidecar"], inputs.get("model", ""), inputs["reference_model"],
-        run["model"], view, model, reference_name,
+        inputs["data"], inputs["npz"], inputs["sidecar"], inputs.get("model", ""),
+        inputs.get("reference_model", ""), run["model"], view, model, reference_name, reference,
     )  # fmt: skip
 
 

@@ -17,10 +17,12 @@ from typing import Any
 
 import numpy as np
 
-from ..artifacts import write_json
+from ..artifacts import atomic_path, write_json
 from . import get
 from .metrics import bpp, ms_ssim, ms_ssim_window, psnr
 
+#: file extension of each codec's payload (the classical ones are complete image files)
+EXTENSIONS = {"jpeg": "jpg", "webp": "webp", "png": "png"}
 _MEAN_KEYS = ("bpp", "psnr_rgb", "ms_ssim", "stored_bytes", "encode_seconds", "decode_seconds")
 
 
@@ -31,10 +33,13 @@ def evaluate(
     level: Any,
     params: Mapping[str, Any] | None = None,
     dataset: str | None = None,
+    payload_dir: str | os.PathLike | None = None,
 ) -> dict[str, Any]:
     """Encode, decode and measure uint8 N×H×W×3 ``images`` with ``codec`` at ``level``.
 
-    Encode time of a batched neural fit is its batch's time divided by the batch size.
+    Encode time of a batched neural fit is its batch's time divided by the batch size. With
+    ``payload_dir`` each image's payload is also written there as ``{image}.{ext}`` (:data:`EXTENSIONS`),
+    exactly the bytes measured, and the records name the file.
     """
     if len(names) != len(images):
         raise ValueError(f"{len(names)} names for {len(images)} images")
@@ -51,9 +56,13 @@ def evaluate(
             raise RuntimeError(
                 f"{codec}: decoded {decoded.dtype} {decoded.shape}, expected uint8 {image.shape}"
             )
+        files = {}
+        if payload_dir is not None:
+            files["payload_file"] = write_payload(payload_dir, name, codec, item.data)
         records.append(
             {
                 "image": name,
+                **files,
                 "height": height,
                 "width": width,
                 "pixels": height * width,
@@ -93,6 +102,15 @@ def evaluate(
         "mean": mean,
         "images": records,
     }
+
+
+def write_payload(folder: str | os.PathLike, image: str, codec: str, data: bytes) -> str:
+    """Write one payload atomically as ``{folder}/{image}.{ext}``; return the file name."""
+    name = f"{image}.{EXTENSIONS.get(codec, codec)}"
+    os.makedirs(folder, exist_ok=True)
+    with atomic_path(os.path.join(folder, name)) as tmp:
+        tmp.write_bytes(data)
+    return name
 
 
 def _mean(values: list[float]) -> float:

@@ -109,6 +109,33 @@ TABLES: dict[str, Table] = {
             description="plain vs distilled students, paired difference with 95% CI and a verdict",
         ),
         Table(
+            "l0", {"metrics": "l0_metrics", "analyses": "l0_analyses"}, optional=("analyses",),
+            description="one row per l0 run: nonzeros, model bytes (4 per nonzero and real payload), "
+            "accuracy, test loss, description length, every analysis against the dense twin",
+        ),
+        Table("l0_summary", {"table": "l0_table"}, description="l0 runs: mean and 95% CI over seeds"),
+        Table(
+            "l0_claims", {"table": "l0_table", "students": "teacher_student_table"},
+            {"tolerance": "l0.tolerance"}, optional=("students",),
+            description="the l0 paper's claims: compression at maintained accuracy, sample efficiency",
+        ),
+        Table(
+            "teacher_student", {"metrics": "teacher_student_metrics"},
+            description="teacher-student students per data size and method: test MSE, nonzeros, bytes, DL",
+        ),
+        Table(
+            "rate_distortion", {"results": "rd_results"},
+            description="one row per codec and level: mean bpp (real stored bytes), PSNR, MS-SSIM, times",
+        ),
+        Table(
+            "rate_distortion_bd", {"table": "rd_table"}, {"anchor": "rate_distortion.anchor"},
+            description="BD-rate (%) and BD-PSNR (dB) of every codec curve against the anchor (JPEG)",
+        ),
+        Table(
+            "coin_reproduction", {"table": "rd_table"}, {"tolerance_db": "rate_distortion.tolerance_db"},
+            description="COIN's published Kodak PSNR per architecture vs ours, with a verdict",
+        ),
+        Table(
             "claims",
             {"runs": "runs_table", "storage": "storage_table", "amplification": "amplification_table"},
             stem="claims_{study}",

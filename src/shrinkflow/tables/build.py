@@ -142,3 +142,47 @@ def distillation(inputs: Inputs, params: Mapping[str, Any]) -> pd.DataFrame:
     from ..student_stage import distillation_table
 
     return distillation_table(inputs["metrics"])
+
+
+def rate_distortion(inputs: Inputs, params: Mapping[str, Any]) -> pd.DataFrame:
+    from ..rd_stage import rd_table
+
+    return rd_table(inputs["results"])
+
+
+def rate_distortion_bd(inputs: Inputs, params: Mapping[str, Any]) -> pd.DataFrame:
+    from ..rd_stage import bd_table
+
+    return bd_table(_read(inputs["table"]), params["anchor"])
+
+
+def coin_reproduction(inputs: Inputs, params: Mapping[str, Any]) -> pd.DataFrame:
+    from ..rd_stage import coin_reproduction as _coin
+
+    return _coin(_read(inputs["table"]), _reproduction.load_published(), params["tolerance_db"])
+
+
+def l0(inputs: Inputs, params: Mapping[str, Any]) -> pd.DataFrame:
+    from ..l0_stage import l0_table
+
+    return l0_table(inputs["metrics"], inputs.get("analyses") or [])
+
+
+def l0_summary(inputs: Inputs, params: Mapping[str, Any]) -> pd.DataFrame:
+    from ..l0_stage import l0_summary as _summary
+
+    return _summary(pd.read_csv(inputs["table"], dtype={"strength": str}))
+
+
+def teacher_student(inputs: Inputs, params: Mapping[str, Any]) -> pd.DataFrame:
+    from ..l0_stage import teacher_student_table
+
+    return teacher_student_table(inputs["metrics"])
+
+
+def l0_claims(inputs: Inputs, params: Mapping[str, Any]) -> pd.DataFrame:
+    from ..l0_claims import l0_claims as _claims
+
+    students = pd.read_csv(inputs["students"], dtype={"strength": str}) if inputs.get("students") else None
+    table = pd.read_csv(inputs["table"], dtype={"strength": str})
+    return _claims(table, students, _reproduction.load_published(), params["tolerance"])
