@@ -1,24 +1,22 @@
-"""Rules analyze_{analysis}: a run vs its reference -> results/analysis/.../{analysis}.json (+ .npz)."""
+"""Rules analyze_run and analyze_model: every enabled analysis of one run (or one compressed model) against
+its reference -> results/analysis/.../{analysis}.json (+ .npz) each."""
 
 from _script_setup import setup
 
 log = setup(snakemake)
 
-import numpy as np
 import torch
 
-from shrinkflow import artifacts
-from shrinkflow.analysis.runner import run_analysis
+from shrinkflow.analysis.runner import run_analyses, write_results
 
 smk = snakemake
 torch.set_num_threads(smk.threads)
-summary, arrays = run_analysis(
-    smk.params.analysis,
+results = run_analyses(
+    list(smk.params.analyses),
     dict(smk.input.items()),
     run=dict(smk.wildcards.items()),
     view=smk.params.view,
-    settings=dict(smk.params.settings),
+    settings={k: dict(v) for k, v in smk.params.settings.items()},
     log=log,
 )
-artifacts.save_npz(smk.output.npz, arrays or {"empty": np.zeros(0)})
-artifacts.write_json(smk.output.json, summary)
+write_results(results, smk.output.json, smk.output.npz)

@@ -223,6 +223,7 @@ def test_packaged_published_file_has_sources_and_no_invented_numbers():
     assert list(pub.columns) == list(reproduction.PUBLISHED_COLUMNS)
     assert set(pub["study"]) == {
         "less_is_more", "adaptcompression", "correctness_preserving", "coin", "distillation", "condensa",
+        "l0_mdl",
     }  # fmt: skip
     # every number must name where it was read; rows without a number must say why
     numbered = pub[pub["value"].notna()]

@@ -208,7 +208,7 @@ def load_env(path: Path) -> dict:
 
 def test_parser_finds_rules_in_every_rule_file():
     rules = all_rules()
-    assert {"prepare_dataset", "compress", "train", "analyze_{name}", "figure_{name}"} <= {
+    assert {"prepare_dataset", "compress", "train", "analyze_run", "figure_{name}"} <= {
         rule.name for rule in rules
     }
     train = next(rule for rule in rules if rule.name == "train")

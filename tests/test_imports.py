@@ -117,3 +117,22 @@ def test_rule_scripts_import_the_library_of_their_own_checkout(tmp_path):
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "this checkout"
+
+
+def test_the_snakefile_parses_without_torch_scipy_or_pandas():
+    """What common.smk imports at parse time, and the config check of the default study, load no heavy
+    library: every `snakemake` call (a dry run, a cluster submission) pays only Snakemake's own start."""
+    code = (
+        "import sys, yaml\n"
+        "from snakemake.utils import validate\n"
+        "from shrinkflow import analysis, codecs, datasets, l0, l0_grid, layout, mlp_study\n"
+        "from shrinkflow import model_compression, model_grid, models, plots, rd, rd_grid, tables\n"
+        "from shrinkflow.config import check_study\n"
+        "config = yaml.safe_load(open('config.yaml'))\n"
+        "validate(config, 'workflow/schemas/config.schema.yaml')\n"
+        "check_study(config)\n"
+        "codecs.method_info()\n"
+        "print(sorted(m for m in ('torch', 'scipy', 'pandas', 'matplotlib') if m in sys.modules))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert out.stdout.strip().splitlines()[-1] == "[]", out.stdout + out.stderr

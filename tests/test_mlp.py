@@ -8,6 +8,7 @@ from torch import nn
 
 from shrinkflow import models
 from shrinkflow.models import ModelError
+from shrinkflow.models.mlp import mlp
 
 
 def linear_layers(model: nn.Module) -> list[nn.Linear]:
@@ -67,4 +68,4 @@ def test_unknown_names_mention_the_mlp_family():
 
 def test_direct_builder_checks_ranges():
     with pytest.raises(ModelError, match="depth must be an integer in"):
-        models.mlp((4,), 2, width=3, depth=0)
+        mlp((4,), 2, width=3, depth=0)

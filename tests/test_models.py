@@ -135,3 +135,9 @@ def test_the_correctness_preserving_architectures_have_their_published_structure
     assert count(vgg, nn.Conv2d) == 16 and count(vgg, nn.BatchNorm2d) == 16 and count(vgg, nn.Linear) == 1
     resnet = models.build("resnet110", (32, 32, 3), 10)
     assert count(resnet, nn.Conv2d) + count(resnet, nn.Linear) == 110
+
+
+def test_torch_free_names_match_the_registry():
+    from shrinkflow.models import registry
+
+    assert sorted(registry.REGISTRY) == models.names()

@@ -93,7 +93,7 @@ def test_training_jobs_request_a_gpu_on_the_gpu_partition(slurm_plan, rule):
         assert "mem_mb" in resources, job
 
 
-@pytest.mark.parametrize("rule", ["analyze_attributions", "analyze_boundaries", "analyze_output"])
+@pytest.mark.parametrize("rule", ["analyze_run", "analyze_model"])
 def test_analyses_run_on_cpu_nodes(slurm_plan, rule):
     # the analyses load models on the CPU: a GPU would sit idle
     for job in jobs_of(slurm_plan, rule):

@@ -80,11 +80,11 @@ def test_changing_one_level_reruns_only_its_jobs(built_study):
     config = tiny_config(datasets={"mnist5k": {"identity": ["full"], "downsample": [7, 10]}})
     write_config(built_study, config, "changed.yaml")
     jobs = planned_jobs(snakemake(built_study, "-n", "--configfile", "changed.yaml"))
-    per_run = [(rule, wc) for rule, wc in jobs if rule in ("compress", "train", "analyze_output")]
-    assert sorted(rule for rule, _ in per_run) == ["analyze_output", "compress", "train"]
+    per_run = [(rule, wc) for rule, wc in jobs if rule in ("compress", "train", "analyze_run")]
+    assert sorted(rule for rule, _ in per_run) == ["analyze_run", "compress", "train"]
     assert all("level=10" in wildcards for _, wildcards in per_run)
     # everything else is aggregation over the grid, which did change
-    assert {rule for rule, _ in jobs} - {"compress", "train", "analyze_output", "all"} <= AGGREGATE_RULES
+    assert {rule for rule, _ in jobs} - {"compress", "train", "analyze_run", "all"} <= AGGREGATE_RULES
 
 
 def test_changing_a_training_setting_reruns_training_only(built_study):

@@ -61,6 +61,7 @@ from .claim_types import (
     _stats,
     our_dataset,
 )
+from .packaged import CLAIMS
 from .reproduction import DEFAULT_TOLERANCE
 
 __all__ = [
@@ -230,7 +231,7 @@ def value_claims(published: pd.DataFrame, study: str) -> list[Claim]:
 
 
 def claims_path() -> Path:
-    return Path(__file__).with_name("data") / "claims.yaml"
+    return CLAIMS
 
 
 def load_claims(study: str, path: str | Path | None = None) -> list[Claim]:

@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from . import codecs, datasets
+from .packaged import PUBLISHED_RESULTS
 
 
 class ConfigError(ValueError):
@@ -108,7 +109,7 @@ def _check_reference(config: Mapping[str, Any]) -> list[str]:
 
 
 def _check_adaptive(config: Mapping[str, Any]) -> list[str]:
-    from .adaptive import AdaptiveConfig  # imports torch; only needed when adaptive runs are configured
+    from .adaptive_config import AdaptiveConfig
 
     adaptive = config.get("adaptive") or {}
     if not adaptive.get("datasets"):
@@ -163,9 +164,7 @@ def _check_reproduction(config: Mapping[str, Any]) -> list[str]:
         return []
     import csv
 
-    from .reproduction import published_results_path
-
-    with open(published_results_path(), newline="") as fh:
+    with open(PUBLISHED_RESULTS, newline="") as fh:
         known = sorted({row["study"] for row in csv.DictReader(fh)})
     return [
         f"reproduction.studies: unknown study {study!r}; allowed: {', '.join(known)}"

@@ -55,6 +55,22 @@ def image_shape(config: Mapping[str, Any], dataset: str) -> tuple[int, int, int]
     return tuple(datasets.get(dataset).image_shape)
 
 
+def _check_params(codec: str, params: Mapping[str, Any]) -> None:
+    """The codec's parameter checks; for the neural codecs the torch-free part (unknown keys, the fitting
+    knobs), the rest when the job starts."""
+    from .rd.params import NEURAL_PARAMS, check_fit_params
+
+    if codec not in NEURAL_PARAMS:
+        rd.get(codec).params(params)  # classical: numpy, Pillow, zfpy
+        return
+    unknown = set(params) - set(NEURAL_PARAMS[codec])
+    if unknown:
+        raise rd.RDLevelError(
+            f"{codec}: unknown parameter(s) {sorted(unknown)}; allowed: {sorted(NEURAL_PARAMS[codec])}"
+        )
+    check_fit_params(codec, {**NEURAL_PARAMS[codec], **params})
+
+
 def check(config: Mapping[str, Any]) -> list[str]:
     """One line per problem of the ``rate_distortion`` block (key, value, what is allowed)."""
     block = settings(config)
@@ -85,7 +101,7 @@ def check(config: Mapping[str, Any]) -> list[str]:
             problems.append(f"rate_distortion.params: unknown codec {codec!r}; allowed: {rd.names()}")
             continue
         try:
-            rd.get(codec).params(params)  # the codec's own checks (imports its module)
+            _check_params(codec, params or {})
         except (rd.RDLevelError, KeyError, TypeError, ValueError) as err:
             problems.append(f"rate_distortion.params.{codec}: {err}")
     anchor = block.get("anchor", "jpeg")

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from .aggregate import check_unique, sort_runs
+from .packaged import PUBLISHED_RESULTS
 
 #: which runs belong to each study of the published-results file (methods of its tables)
 STUDY_METHODS = {
@@ -44,7 +45,7 @@ REPRODUCTION_COLUMNS = (
 
 def published_results_path() -> Path:
     """The packaged published-numbers file."""
-    return Path(__file__).with_name("data") / "published_results.csv"
+    return PUBLISHED_RESULTS
 
 
 def load_published(path: str | os.PathLike | None = None) -> pd.DataFrame:

@@ -1,34 +1,39 @@
-# Correctness and robustness analyses. One rule per registered analysis (shrinkflow.analysis.ANALYSES) and
-# one file per run, so adding an analysis reruns nothing else; every run is compared with its reference
-# (identity data, same model and seed), which the DAG builds when it is missing.
+# Correctness and robustness analyses. Every enabled analysis of one run in one job (shrinkflow.analysis.ANALYSES,
+# one file each per run): a job pays one Python start, one `import torch` and one load of the run pair for all
+# of them. Changing one analysis's settings reruns every analysis of the runs (README "How caching works").
+# Every run is compared with its reference (identity data, same model and seed), built when missing.
 
 
-for name, entry in analysis.ANALYSES.items():
-
-    rule:
-        name:
-            f"analyze_{name}"
-        input:
-            unpack(analysis_inputs),
-        output:
-            json=layout.pattern("analysis", analysis=name, ext="json"),
-            npz=layout.pattern("analysis", analysis=name, ext="npz"),
-        log:
-            layout.log(f"analyze_{name}", "analysis"),
-        benchmark:
-            layout.benchmark(f"analyze_{name}", "analysis")
-        conda:
-            "../../envs/torch.yaml"
-        threads: 1
-        resources:
-            mem_mb=get_mem_mb,
-            runtime=entry.runtime_min,
-        params:
-            analysis=name,
-            settings=config["analysis"][name],
-            view=get_view,
-        script:
-            "../../scripts/analyze.py"
+rule analyze_run:
+    input:
+        unpack(analysis_inputs),
+    output:
+        json=[
+            layout.pattern("analysis", analysis=name, ext="json")
+            for name in config["analysis"]["enabled"]
+        ],
+        npz=[
+            layout.pattern("analysis", analysis=name, ext="npz")
+            for name in config["analysis"]["enabled"]
+        ],
+    log:
+        layout.log("analyze_run", "analysis"),
+    benchmark:
+        layout.benchmark("analyze_run", "analysis")
+    conda:
+        "../../envs/torch.yaml"
+    threads: 1
+    resources:
+        mem_mb=get_mem_mb,
+        runtime=analysis_runtime(),
+    params:
+        analyses=config["analysis"]["enabled"],
+        settings={
+            name: config["analysis"][name] for name in config["analysis"]["enabled"]
+        },
+        view=get_view,
+    script:
+        "../../scripts/analyze.py"
 
 
 rule analyze_robustness:

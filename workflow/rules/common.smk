@@ -307,11 +307,11 @@ def benchmark_targets():
         )
         for d, _, p, mo, s in adaptive_runs()
     ]
-    files += [
-        layout.benchmark(f"analyze_{name}", "analysis", **run_fields(run))
-        for run in analysed_runs()
-        for name in config["analysis"]["enabled"]
-    ]
+    if config["analysis"]["enabled"]:
+        files += [
+            layout.benchmark("analyze_run", "analysis", **run_fields(run))
+            for run in analysed_runs()
+        ]
     files += [
         layout.benchmark(
             "analyze_robustness", "robustness", dataset=d, model=mo, seed=s
@@ -510,6 +510,11 @@ def get_view(wildcards):
             "view", "coefficients"
         )
     return view_of(config, wildcards.method)
+
+
+def analysis_runtime():
+    """Minutes for every enabled analysis of one run: the sum of their registry budgets."""
+    return sum(analysis.get(n).runtime_min for n in config["analysis"]["enabled"]) or 10
 
 
 def get_mem_mb(wildcards):

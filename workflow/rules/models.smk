@@ -59,7 +59,7 @@ rule analyze_model:
         },
         view=get_view,
     script:
-        "../../scripts/analyze_model.py"
+        "../../scripts/analyze.py"
 
 
 rule search_model:

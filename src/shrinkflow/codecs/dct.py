@@ -16,10 +16,12 @@ clipped to [0, 1]. AdaptCompression reads a stored k×k block at any k' ≤ k: :
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
-import scipy.fft
-import torch
+
+if TYPE_CHECKING:  # torch is imported where it is used: the registry loads without it
+    import torch
 
 from .base import Codec, Payload, check_view
 from .levels import check_int_param, parse_int
@@ -33,6 +35,8 @@ SCALE_BYTES_PER_POSITION = 8
 
 def dct_block(images: np.ndarray, k: int, threads: int = 1) -> np.ndarray:
     """float32 N×k×k×C top-left block of the orthonormal DCT-II of uint8 (or [0, 1] float) images."""
+    import scipy.fft
+
     scale = np.float32(1 / 255) if images.dtype == np.uint8 else np.float32(1)
     out = np.empty((images.shape[0], k, k, images.shape[3]), np.float32)
     for start in range(0, images.shape[0], _CHUNK):
@@ -45,6 +49,8 @@ def dct_block(images: np.ndarray, k: int, threads: int = 1) -> np.ndarray:
 
 def inverse_dct_block(coefficients: np.ndarray, height: int, width: int, threads: int = 1) -> np.ndarray:
     """float32 N×H×W×C images from N×k×k×C coefficients, zero-padded to H×W before ``idctn``."""
+    import scipy.fft
+
     n, k, _, channels = coefficients.shape
     out = np.empty((n, height, width, channels), np.float32)
     for start in range(0, n, _CHUNK):
@@ -55,13 +61,15 @@ def inverse_dct_block(coefficients: np.ndarray, height: int, width: int, threads
     return out
 
 
-def dct_matrix(n: int, dtype: torch.dtype = torch.float32) -> torch.Tensor:
+def dct_matrix(n: int, dtype: torch.dtype | None = None) -> torch.Tensor:
     """Orthonormal DCT-II matrix D (n×n): ``D @ x`` equals ``scipy.fft.dct(x, norm="ortho")``."""
+    import torch
+
     u = torch.arange(n, dtype=torch.float64)[:, None]
     x = torch.arange(n, dtype=torch.float64)[None, :]
     d = torch.cos(math.pi * (2 * x + 1) * u / (2 * n)) * math.sqrt(2 / n)
     d[0] /= math.sqrt(2)
-    return d.to(dtype)
+    return d.to(torch.float32 if dtype is None else dtype)
 
 
 def truncate_coefficients(coefficients: np.ndarray, k: int) -> np.ndarray:
@@ -158,6 +166,8 @@ class Dct(Codec):
         The map is linear (plus the clip of the pixel view, as in :meth:`decode`), so gradients flow to every
         raw pixel; the dropped quantization error is at most ``step / 2`` per coefficient.
         """
+        import torch
+
         k, height, width = payload_meta["k"], payload_meta["height"], payload_meta["width"]
         d_h, d_w = dct_matrix(height)[:k], dct_matrix(width)[:k]
 

@@ -29,7 +29,6 @@ from __future__ import annotations
 import io
 
 import numpy as np
-import scipy.fft
 from PIL import Image
 
 from .base import Codec, LevelError, Payload, check_view
@@ -45,6 +44,8 @@ def block_dct(images: np.ndarray, block: int) -> np.ndarray:
 
     Returns float32 N×(H'/b)×(W'/b)×(b²·C) with coefficient (u, v) of channel c at index ``c·b² + b·u + v``.
     """
+    import scipy.fft
+
     n, height, width, channels = images.shape
     hb, wb = -(-height // block), -(-width // block)
     out = np.empty((n, hb, wb, channels * block * block), np.float32)

@@ -12,9 +12,12 @@ with it, ``Rᵀ(RRᵀ)⁻¹y``, clipped to [0, 1] and reshaped to N×H×W×C (ex
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-import scipy.linalg
-import torch
+
+if TYPE_CHECKING:  # torch is imported where it is used: the registry loads without it
+    import torch
 
 from .base import Codec, Payload, check_view
 from .levels import check_int_param, parse_int
@@ -31,6 +34,8 @@ def projection_matrix(seed: int, k: int, d: int) -> np.ndarray:
 
 def reconstruction_matrix(projection: np.ndarray) -> np.ndarray:
     """float32 W (k×d) with ``y @ W`` the minimum-norm solution of ``R x = y``: W = (RRᵀ)⁻¹R."""
+    import scipy.linalg
+
     r = projection.astype(np.float64)
     return scipy.linalg.solve(r @ r.T, r, assume_a="pos").astype(np.float32)
 
@@ -95,6 +100,8 @@ class RandomProjection(Codec):
 
     def torch_transform(self, payload_meta, view):
         """Raw [0, 1] images → R x (or the clipped minimum-norm reconstruction); quantization is skipped."""
+        import torch
+
         k, d = payload_meta["k"], payload_meta["d"]
         projection = projection_matrix(payload_meta["seed"], k, d)
         r_t = torch.from_numpy(np.ascontiguousarray(projection.T))

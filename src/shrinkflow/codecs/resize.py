@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-import torch
-import torch.nn.functional as F
+
+if TYPE_CHECKING:  # torch is imported where it is used: the registry loads without it
+    import torch
 
 from .base import Codec, LevelError, Payload, check_view
 
 
 def resize_stack(images: np.ndarray | torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
     """Bilinear resize of a float N×H×W×C stack to N×h×w×C in one torch call (antialiased when shrinking)."""
+    import torch
+    import torch.nn.functional as F
+
     x = torch.as_tensor(images, dtype=torch.float32).permute(0, 3, 1, 2)
     shrinking = size[0] < x.shape[2] or size[1] < x.shape[3]
     y = F.interpolate(x, size=size, mode="bilinear", align_corners=False, antialias=shrinking)
@@ -18,6 +24,8 @@ def resize_stack(images: np.ndarray | torch.Tensor, size: tuple[int, int]) -> to
 
 
 def to_uint8(x: torch.Tensor) -> np.ndarray:
+    import torch
+
     return x.round().clamp_(0, 255).to(torch.uint8).numpy()
 
 

@@ -9,12 +9,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .names import ModelError  # noqa: F401 (re-exported)
+
 Shape = tuple[int, ...]
-
-
-
-class ModelError(ValueError):
-    """An unknown model name or an input shape a model cannot take; the message says what is allowed."""
 
 
 class Standardize(nn.Module):

@@ -21,39 +21,11 @@ import numpy as np
 import torch
 
 from .base import Encoded, RDCodec
+from .params import COIN_PARAMS, check_fit_params  # noqa: F401 (re-exported)
 from .siren import coordinates, fit, forward, image_tensor, init_parameters, render, torch_threads
 from .spec import Architecture, RDLevelError
 
 HEADER = struct.Struct("<BHHH")
-
-COIN_PARAMS = {
-    "iterations": 50000,
-    "lr": 2e-4,
-    "seed": 0,
-    "keep_best": True,
-    "batch_images": 8,
-    "device": "cpu",
-    "threads": 1,
-}
-
-
-def check_fit_params(codec: str, params: Mapping[str, Any]) -> None:
-    """The fitting knobs every COIN-family codec shares."""
-    for key in ("iterations", "batch_images", "threads"):
-        value = params[key]
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise RDLevelError(f"{codec}.{key}: {value!r} is not an integer ≥ 1")
-    lr = params["lr"]
-    if isinstance(lr, bool) or not isinstance(lr, int | float) or not 0 < lr < 10:
-        raise RDLevelError(f"{codec}.lr: {lr!r} is not a number in (0, 10)")
-    seed = params["seed"]
-    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**32:
-        raise RDLevelError(f"{codec}.seed: {seed!r} is not an integer in [0, 2^32)")
-    if not isinstance(params["keep_best"], bool):
-        raise RDLevelError(f"{codec}.keep_best: {params['keep_best']!r} is not true or false")
-    if not isinstance(params["device"], str) or not params["device"].startswith(("cpu", "cuda", "mps")):
-        raise RDLevelError(f"{codec}.device: {params['device']!r} is not 'cpu', 'cuda[:i]' or 'mps'")
-
 
 def pack_header(arch: Architecture, height: int, width: int) -> bytes:
     return HEADER.pack(arch.layers, arch.width, height, width)

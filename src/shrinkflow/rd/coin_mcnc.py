@@ -24,7 +24,8 @@ from ..mcnc import DTYPES, MCNCError, MCNCSettings
 from ..mcnc.generator import ChunkLayout, SineGenerator, chunk_weights, exact_weights
 from ..mcnc.hook import mcnc_seeds
 from .base import Encoded, RDCodec
-from .coin import COIN_PARAMS, batches, check_fit_params
+from .coin import batches, check_fit_params
+from .params import MCNC_PARAMS
 from .siren import coordinates, fit, forward, image_tensor, init_parameters, render, torch_threads
 from .spec import Architecture, MCNCLevel, RDLevelError
 
@@ -32,17 +33,6 @@ HEADER = struct.Struct("<BHHHIHHBBfI")
 _NUMPY = {"fp32": np.dtype("<f4"), "fp16": np.dtype("<f2")}
 _TORCH = {"fp32": torch.float32, "fp16": torch.float16}
 
-MCNC_PARAMS = {
-    **COIN_PARAMS,
-    "lr": 0.01,
-    "generator_width": 64,
-    "generator_depth": 1,
-    "frequency": 30.0,
-    "bound": 1.0,
-    "alpha_init": 1.0,
-    "beta_init": 0.0,
-    "dtype": "fp16",
-}
 _SETTING_KEYS = (
     "generator_width",
     "generator_depth",

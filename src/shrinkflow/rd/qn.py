@@ -38,22 +38,13 @@ import torch
 
 from ..model_compression.codes import pack_bits, packed_bytes, unpack_bits
 from .base import Encoded, RDCodec
-from .coin import COIN_PARAMS, batches, check_fit_params, fit_coin
+from .coin import batches, check_fit_params, fit_coin
+from .params import QN_PARAMS
 from .siren import coordinates, fit, forward, image_tensor, init_parameters, psnr_of, render, torch_threads
 from .spec import Architecture, QNLevel, RDLevelError
 
 HEADER = struct.Struct("<BHHHBB")
 CLAMP = 10.0
-
-QN_PARAMS = {
-    **COIN_PARAMS,
-    "temperature_start": 20.0,
-    "temperature_max": 2000.0,
-    "temperature_stages": 100,
-    "eval_every": 10,
-    "float_fraction": 0.5,
-}
-
 
 def offset(bits: int) -> float:
     """(n − 1)/2: the codes 0 … n − 1 minus this are the symmetric levels."""
