@@ -21,17 +21,14 @@ from __future__ import annotations
 import argparse
 import os
 import re
-import shutil
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import yaml
+from _workflow import ROOT, copy_workflow, snakemake_exe
 
-ROOT = Path(__file__).resolve().parents[1]
-WORKFLOW_FILES = ["Snakefile", "config.yaml", "workflow", "scripts", "envs", "src", "profiles"]
 PRESET = "workflow/presets/paper-scale.yaml"
 FIXED_DISK = ["--default-resources", "mem_mb=2000", "runtime=30", "disk_mb=1000"]
 
@@ -47,15 +44,6 @@ def synthetic_config() -> dict:
     }
 
 
-def copy_workflow(dest: Path) -> None:
-    for name in WORKFLOW_FILES:
-        src = ROOT / name
-        if src.is_dir():
-            shutil.copytree(src, dest / name, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
-        elif src.exists():
-            shutil.copy2(src, dest / name)
-
-
 def fake_datasets(workdir: Path, names) -> None:
     """Empty prepared-data files and prepare_dataset benchmarks: the plan starts after the data stage."""
     for name in names:
@@ -66,10 +54,6 @@ def fake_datasets(workdir: Path, names) -> None:
         ):
             path.parent.mkdir(parents=True, exist_ok=True)
             path.touch()
-
-
-def snakemake_exe() -> str:
-    return shutil.which("snakemake", path=str(Path(sys.executable).parent)) or "snakemake"
 
 
 def dry_run(workdir: Path, configfile: str, extra: list[str]) -> tuple[float, int, str]:

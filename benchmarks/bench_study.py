@@ -27,13 +27,11 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-WORKFLOW_FILES = ["Snakefile", "config.yaml", "workflow", "scripts", "envs", "src", "profiles"]
+from _workflow import ROOT, copy_workflow, snakemake_exe
 
 TRAIN = ("load_seconds", "train_seconds", "eval_seconds")
 #: rule -> [(file of the job's own outputs, relative to results/, with {job} = the benchmark file's path below
@@ -216,19 +214,6 @@ def print_table(report: dict) -> None:
           f"{fmt(total['overhead_per_job'], '.2f')} s")  # fmt: skip
     print(f"no-op snakemake -n in the finished copy: best {report['noop_dry_run_seconds']:.2f} s "
           f"of {len(report['noop_dry_run_all'])} ({report['noop_dry_run_jobs']} jobs planned)")  # fmt: skip
-
-
-def snakemake_exe() -> str:
-    return shutil.which("snakemake", path=str(Path(sys.executable).parent)) or "snakemake"
-
-
-def copy_workflow(dest: Path) -> None:
-    for name in WORKFLOW_FILES:
-        src = ROOT / name
-        if src.is_dir():
-            shutil.copytree(src, dest / name, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
-        elif src.exists():
-            shutil.copy2(src, dest / name)
 
 
 def run(cmd: list[str], cwd: Path) -> tuple[float, str]:
