@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from . import l0, models
+from .model_grid import amount_key as strength_key  # a strength is spelled in paths like an amount
 
 DENSE = "dense"
 DENSE_STRENGTH = "0"
@@ -23,6 +24,8 @@ STRENGTH_FIELD = {"pmmp": "alpha", "drr": "alpha", "rl1": "alpha", "l2": "rho", 
                   "tamade": None, "rgp": None, "dense": None}  # fmt: skip
 #: keys of the l0 settings block that are the stage's, not L0Settings fields
 STAGE_KEYS = ("validation_fraction",)
+#: their ``MNIST_data``: 5,000 validation images of 50,000 drawn from the training split, TAMADE on them
+VALIDATION_FRACTION = 0.1
 #: the paper's trainer (Adam 1e-3, batch 500, no weight decay, constant step), over the study's train block
 PAPER_TRAIN = {
     "optimizer": "adam",
@@ -31,12 +34,6 @@ PAPER_TRAIN = {
     "weight_decay": 0.0,
     "schedule": "constant",
 }
-
-
-def strength_key(value: Any) -> str:
-    """A strength as spelled in paths: ``10.0`` → "10", ``0.1`` → "0.1"."""
-    number = float(value)
-    return str(int(number)) if number.is_integer() else repr(number)
 
 
 def block(config: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -122,7 +119,7 @@ def check(config: Mapping[str, Any]) -> list[str]:
         base_settings = l0.settings_from(base)
     except l0.L0SettingsError as err:
         return [*problems, f"l0.settings: {err}"]
-    fraction = settings(config).get("validation_fraction", 0.1)
+    fraction = settings(config).get("validation_fraction", VALIDATION_FRACTION)
     if not (isinstance(fraction, int | float) and 0 <= fraction < 1):
         problems.append(f"l0.settings.validation_fraction: {fraction!r} is not in [0, 1)")
     part = b.get("teacher_student") or {}

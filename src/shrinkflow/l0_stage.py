@@ -27,11 +27,9 @@ import pandas as pd
 from . import l0
 from .aggregate import _read_json, flatten_record
 from .artifacts import atomic_path, write_json
-from .l0_grid import STAGE_KEYS, STRENGTH_FIELD, strength_key  # noqa: F401 (re-exported)
+from .l0_grid import STAGE_KEYS, STRENGTH_FIELD, VALIDATION_FRACTION, strength_key  # noqa: F401 (re-exported)
 from .stats import mean_interval
 
-#: their ``MNIST_data``: 5,000 validation images of 50,000 drawn from the training split, TAMADE on them
-VALIDATION_FRACTION = 0.1
 #: the validation split is the same for every run seed (theirs is drawn once, with seed 123)
 VALIDATION_SEED = 123
 #: settings of the trainer that do not change results (left out of the metrics)
