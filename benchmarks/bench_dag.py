@@ -6,7 +6,9 @@ Studies timed (each in a fresh temporary copy of the workflow; nothing is writte
 * ``paper-scale, disk_mb fixed``: the same with ``--default-resources ... disk_mb=1000``, which replaces
   Snakemake's built-in default ``disk = max(2*input.size_mb, 1000)``; that default stats the inputs of every
   job while planning, so the row shows what a constant in the profile would save;
-* ``synthetic grid``: mnist5k, 56 levels × 53 seeds of one model, analyses off (about 3,000 jobs).
+* ``paper-scale, one job per seed``: the same with ``--config group_seeds=false``, as the SLURM profile plans
+  it (by default one job handles every seed of a run);
+* ``synthetic grid``: mnist5k, 56 levels × 53 seeds of one model, analyses off (about 3,000 runs).
 
 The raw-data stage is faked: ``results/data/{dataset}.npz`` / ``.json`` and the ``prepare_dataset``
 benchmark TSV (an input of the runtime figure) are created empty in the temporary copy, so the plan holds
@@ -31,6 +33,7 @@ from _workflow import ROOT, copy_workflow, snakemake_exe
 
 PRESET = "workflow/presets/paper-scale.yaml"
 FIXED_DISK = ["--default-resources", "mem_mb=2000", "runtime=30", "disk_mb=1000"]
+PER_SEED = ["--config", "group_seeds=false"]
 
 
 def synthetic_config() -> dict:
@@ -76,8 +79,8 @@ def main() -> None:
     parser.add_argument(
         "--studies",
         nargs="+",
-        default=["paper", "paper_fixed_disk", "synthetic"],
-        choices=["paper", "paper_fixed_disk", "synthetic"],
+        default=["paper", "paper_fixed_disk", "paper_per_seed", "synthetic"],
+        choices=["paper", "paper_fixed_disk", "paper_per_seed", "synthetic"],
     )
     args = parser.parse_args()
 
@@ -85,6 +88,7 @@ def main() -> None:
     studies = {
         "paper": ("paper-scale", PRESET, list(preset["datasets"]), []),
         "paper_fixed_disk": ("paper-scale, disk_mb fixed", PRESET, list(preset["datasets"]), FIXED_DISK),
+        "paper_per_seed": ("paper-scale, one job per seed", PRESET, list(preset["datasets"]), PER_SEED),
         "synthetic": ("synthetic grid", "synthetic.yaml", ["mnist5k"], []),
     }
     rows = []

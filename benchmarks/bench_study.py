@@ -34,6 +34,10 @@ from pathlib import Path
 from _workflow import ROOT, copy_workflow, snakemake_exe
 
 TRAIN = ("load_seconds", "train_seconds", "eval_seconds")
+#: fields a seed-grouped job measures once and writes into every seed's file (the artifact is loaded once)
+ONCE_PER_JOB = {"load_seconds"}
+#: the seed segment of a seed-grouped job's benchmark key (config group_seeds): seeds.tsv -> every seed{n}
+GROUPED_SEED = re.compile(r"(^|/)seeds(/|$)")
 #: rule -> [(file of the job's own outputs, relative to results/, with {job} = the benchmark file's path below
 #: results/benchmarks/{rule}/ without .tsv; fields summed)]. A JSON file gives its top-level fields, a CSV
 #: the sum of its columns; "*" in a path globs one folder (analyze_model / analyze_student: one JSON per
@@ -87,19 +91,26 @@ def compute_seconds(results: Path, rule: str, job: str) -> float | None:
     sources = compute_sources(rule)
     if not sources:
         return None
+    job = GROUPED_SEED.sub(r"\1seed[0-9]*\2", job)  # a seed-grouped job: every seed's files
     dataset, _, rest = job.partition("/")
     total, found = 0.0, False
     for template, keys in sources:
         patterns = template.format(job=job, adaptive=f"{dataset}/adaptive/{rest}").split("|")
+        once: dict[str, float] = {}
         for path in first_match(results, patterns):
             if path.suffix == ".json":
                 record = json.loads(path.read_text())
-                values = [record[k] for k in keys if isinstance(record.get(k), (int, float))]
+                pairs = [(k, record[k]) for k in keys if isinstance(record.get(k), (int, float))]
             else:
                 with path.open(newline="") as fh:
-                    values = [float(row[k]) for row in csv.DictReader(fh) for k in keys if row.get(k)]
-            total += sum(values)
-            found = found or bool(values)
+                    pairs = [(k, float(row[k])) for row in csv.DictReader(fh) for k in keys if row.get(k)]
+            for key, value in pairs:
+                if key in ONCE_PER_JOB:
+                    once[key] = max(once.get(key, 0.0), value)
+                else:
+                    total += value
+            found = found or bool(pairs)
+        total += sum(once.values())
     return total if found else None
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 
 SRC = Path(__file__).resolve().parents[1] / "src"
@@ -40,3 +41,36 @@ def setup(smk) -> logging.Logger:
     log = logging.getLogger(f"shrinkflow.{smk.rule}")
     log.info("wildcards: %s", dict(smk.wildcards.items()))
     return log
+
+
+def seed_jobs(
+    smk, output_lists: Iterable[str] = (), input_lists: Iterable[str] = ()
+) -> list[tuple[int, dict, dict]]:
+    """``(seed, inputs, outputs)`` for each seed a job handles (``params.seeds``): one, or every seed of a
+    run when the study groups seeds (config ``group_seeds``).
+
+    A named input or output that is one path is shared by all seeds; a list holds each seed's paths in
+    seed order (see ``seeded`` and ``per_seed`` in workflow/rules/common.smk). Names in ``output_lists`` /
+    ``input_lists`` are lists per seed (e.g. one JSON per analysis, the teacher candidates of a seed); the
+    others are one path per seed.
+    """
+    seeds = [int(s) for s in smk.params.seeds]
+
+    def split(named, lists) -> list[dict]:
+        per = [{} for _ in seeds]
+        for name, value in named.items():
+            values = [value] if isinstance(value, str) else list(value)
+            if name not in lists and len(values) == 1:
+                for one in per:
+                    one[name] = values[0]
+                continue
+            if len(values) % len(seeds):
+                raise ValueError(f"{name}: {len(values)} paths for seeds {seeds}, not a multiple")
+            size = len(values) // len(seeds)
+            for i, one in enumerate(per):
+                chunk = values[i * size : (i + 1) * size]
+                one[name] = chunk if name in lists else chunk[0]
+        return per
+
+    inputs, outputs = split(smk.input, set(input_lists)), split(smk.output, set(output_lists))
+    return list(zip(seeds, inputs, outputs, strict=True))

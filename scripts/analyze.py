@@ -1,7 +1,7 @@
 """Rules analyze_run and analyze_model: every enabled analysis of one run (or one compressed model) against
-its reference -> results/analysis/.../{analysis}.json (+ .npz) each."""
+its reference -> results/analysis/.../{analysis}.json (+ .npz) each, for each seed of the job."""
 
-from _script_setup import setup
+from _script_setup import seed_jobs, setup
 
 log = setup(snakemake)
 
@@ -11,12 +11,13 @@ from shrinkflow.analysis.runner import run_analyses, write_results
 
 smk = snakemake
 torch.set_num_threads(smk.threads)
-results = run_analyses(
-    list(smk.params.analyses),
-    dict(smk.input.items()),
-    run=dict(smk.wildcards.items()),
-    view=smk.params.view,
-    settings={k: dict(v) for k, v in smk.params.settings.items()},
-    log=log,
-)
-write_results(results, smk.output.json, smk.output.npz)
+for seed, inputs, outputs in seed_jobs(smk, output_lists=("json", "npz")):
+    results = run_analyses(
+        list(smk.params.analyses),
+        inputs,
+        run={**dict(smk.wildcards.items()), "seed": str(seed)},
+        view=smk.params.view,
+        settings={k: dict(v) for k, v in smk.params.settings.items()},
+        log=log,
+    )
+    write_results(results, outputs["json"], outputs["npz"])

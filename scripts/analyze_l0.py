@@ -1,6 +1,7 @@
-"""Rule analyze_l0: every enabled analysis of an ℓ0 classifier against its dense twin (JSON + npz each)."""
+"""Rule analyze_l0: every enabled analysis of an ℓ0 classifier against its dense twin (JSON + npz each), for
+each seed of the job."""
 
-from _script_setup import setup
+from _script_setup import seed_jobs, setup
 
 log = setup(snakemake)
 
@@ -10,12 +11,13 @@ from shrinkflow.l0_stage import analyze_classifier
 
 smk = snakemake
 torch.set_num_threads(smk.threads)
-analyze_classifier(
-    dict(smk.input.items()),
-    list(smk.output.json),
-    list(smk.output.npz),
-    run=dict(smk.wildcards.items()),
-    analyses=list(smk.params.analyses),
-    settings={k: dict(v) for k, v in smk.params.settings.items()},
-    log=log,
-)
+for seed, inputs, outputs in seed_jobs(smk, output_lists=("json", "npz")):
+    analyze_classifier(
+        inputs,
+        outputs["json"],
+        outputs["npz"],
+        run={**dict(smk.wildcards.items()), "seed": str(seed)},
+        analyses=list(smk.params.analyses),
+        settings={k: dict(v) for k, v in smk.params.settings.items()},
+        log=log,
+    )

@@ -1,6 +1,7 @@
-"""Rule analyze_student: every enabled analysis of an MCNC run or student against its teacher."""
+"""Rule analyze_student: every enabled analysis of an MCNC run or student against its teacher, for each seed
+of the job."""
 
-from _script_setup import setup
+from _script_setup import seed_jobs, setup
 
 log = setup(snakemake)
 
@@ -13,10 +14,12 @@ from shrinkflow.student_stage import choose_teacher, teacher_path
 smk = snakemake
 torch.set_num_threads(smk.threads)
 teacher = choose_teacher(pd.read_csv(smk.input.capacity))
-inputs = {k: smk.input[k] for k in ("data", "npz", "sidecar", "model")}
-inputs["reference_model"] = teacher_path(list(smk.input.teachers), teacher, int(smk.wildcards.seed))
-results = run_analyses(
-    list(smk.params.analyses), inputs, run=dict(smk.wildcards.items()), view="pixels",
-    settings={k: dict(v) for k, v in smk.params.settings.items()}, log=log, reference_name=teacher,
-)  # fmt: skip
-write_results(results, smk.output.json, smk.output.npz, extra={"teacher": teacher})
+for seed, inp, outputs in seed_jobs(smk, output_lists=("json", "npz"), input_lists=("teachers",)):
+    inputs = {k: inp[k] for k in ("data", "npz", "sidecar", "model")}
+    inputs["reference_model"] = teacher_path(list(inp["teachers"]), teacher, seed)
+    results = run_analyses(
+        list(smk.params.analyses), inputs, run={**dict(smk.wildcards.items()), "seed": str(seed)},
+        view="pixels", settings={k: dict(v) for k, v in smk.params.settings.items()}, log=log,
+        reference_name=teacher,
+    )  # fmt: skip
+    write_results(results, outputs["json"], outputs["npz"], extra={"teacher": teacher})

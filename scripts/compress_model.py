@@ -1,19 +1,20 @@
 """Rule compress_model: a trained run -> results/models/<run>/{scheme}/{amount}/{model.bin, metrics.json,
-history.csv}."""
+history.csv}, for each seed of the job."""
 
-from _script_setup import setup
+from _script_setup import seed_jobs, setup
 
 log = setup(snakemake)
 
 from shrinkflow.model_stage import compress_run
 
 smk = snakemake
-compress_run(
-    dict(smk.input.items()),
-    dict(smk.output.items()),
-    run=dict(smk.wildcards.items()),
-    view=smk.params.view,
-    settings=dict(smk.params.settings),
-    threads=smk.threads,
-    log=log,
-)
+for seed, inputs, outputs in seed_jobs(smk):
+    compress_run(
+        inputs,
+        outputs,
+        run={**dict(smk.wildcards.items()), "seed": str(seed)},
+        view=smk.params.view,
+        settings=dict(smk.params.settings),
+        threads=smk.threads,
+        log=log,
+    )

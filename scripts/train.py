@@ -1,6 +1,7 @@
-"""Rule train: a compressed artifact -> results/runs/.../seed{seed}/{model.pt, metrics.json, history.csv}."""
+"""Rule train: a compressed artifact -> results/runs/.../seed{seed}/{model.pt, metrics.json, history.csv}, for
+each seed of the job (every seed of the run when seeds are grouped; the artifact is loaded once)."""
 
-from _script_setup import setup
+from _script_setup import seed_jobs, setup
 
 log = setup(snakemake)
 
@@ -18,19 +19,20 @@ log.info("loaded %s view %s: train %s, test %s", wc.method, params.view, x_train
 config = TrainConfig(**params.train, threads=smk.threads)
 center = config.input_center
 offset = None if center is None else view_offset(sidecar, params.view, center, x_train.shape[1:])
-result = train(
-    wc.model, x_train, y_train, x_test, y_test, sidecar["num_classes"], config, seed=int(wc.seed), log=log,
-    input_offset=offset,
-)
-metrics = {
-    **result.metrics,
-    "dataset": wc.dataset,
-    "method": wc.method,
-    "level": wc.level,
-    "view": params.view,
-    "load_seconds": load_seconds,
-    "stored_bytes": sidecar["stored_bytes"],
-    "bits_per_sample": sidecar["bits_per_sample"],
-}
-save_run(result, metrics, smk.output.model, smk.output.history, smk.output.metrics)
-log.info("test accuracy %.4f", metrics["test_accuracy"])
+for seed, _, output in seed_jobs(smk):
+    result = train(
+        wc.model, x_train, y_train, x_test, y_test, sidecar["num_classes"], config, seed=seed, log=log,
+        input_offset=offset,
+    )
+    metrics = {
+        **result.metrics,
+        "dataset": wc.dataset,
+        "method": wc.method,
+        "level": wc.level,
+        "view": params.view,
+        "load_seconds": load_seconds,
+        "stored_bytes": sidecar["stored_bytes"],
+        "bits_per_sample": sidecar["bits_per_sample"],
+    }
+    save_run(result, metrics, output["model"], output["history"], output["metrics"])
+    log.info("seed %d: test accuracy %.4f", seed, metrics["test_accuracy"])

@@ -3,10 +3,10 @@
 Same outputs as rule train; history.csv gains the per-epoch fraction of samples at each level, the threshold
 and the bytes the assignment needs; metrics.json reports as ``stored_bytes`` / ``bits_per_sample`` what the
 final assignment would keep (only each sample's assigned coefficients), and the stored artifact's size
-under ``stored_bytes_artifact``.
+under ``stored_bytes_artifact``. One job trains each seed it is given (every seed when seeds are grouped).
 """
 
-from _script_setup import setup
+from _script_setup import seed_jobs, setup
 
 log = setup(snakemake)
 
@@ -28,33 +28,34 @@ adaptive = AdaptiveConfig(
 )
 log.info("preset %s: %s; stored block %s", wc.preset, adaptive, x_train.shape[1:])
 config = TrainConfig(**params.train, threads=smk.threads)
-result = train_adaptive(
-    wc.model,
-    x_train,
-    y_train,
-    x_test,
-    y_test,
-    sidecar["num_classes"],
-    config,
-    adaptive,
-    seed=int(wc.seed),
-    log=log,
-    stored_k=int(sidecar["level_value"]),
-)
-n_train = x_train.shape[0]
-kept = result.metrics["final_assigned_stored_bytes"]
-metrics = {
-    **result.metrics,
-    "dataset": wc.dataset,
-    "method": "adaptive",
-    "level": wc.preset,
-    "view": view,
-    "load_seconds": load_seconds,
-    "stored_bytes": kept,
-    "bits_per_sample": kept * 8 / n_train,
-    "stored_bytes_scope": "training split, final assignment, coefficients only",
-    "stored_bytes_artifact": sidecar["stored_bytes"],
-    "bits_per_sample_artifact": sidecar["bits_per_sample"],
-}
-save_run(result, metrics, smk.output.model, smk.output.history, smk.output.metrics)
-log.info("test accuracy %.4f, final assignment %.0f bytes", metrics["test_accuracy"], kept)
+for seed, _, output in seed_jobs(smk):
+    result = train_adaptive(
+        wc.model,
+        x_train,
+        y_train,
+        x_test,
+        y_test,
+        sidecar["num_classes"],
+        config,
+        adaptive,
+        seed=seed,
+        log=log,
+        stored_k=int(sidecar["level_value"]),
+    )
+    n_train = x_train.shape[0]
+    kept = result.metrics["final_assigned_stored_bytes"]
+    metrics = {
+        **result.metrics,
+        "dataset": wc.dataset,
+        "method": "adaptive",
+        "level": wc.preset,
+        "view": view,
+        "load_seconds": load_seconds,
+        "stored_bytes": kept,
+        "bits_per_sample": kept * 8 / n_train,
+        "stored_bytes_scope": "training split, final assignment, coefficients only",
+        "stored_bytes_artifact": sidecar["stored_bytes"],
+        "bits_per_sample_artifact": sidecar["bits_per_sample"],
+    }
+    save_run(result, metrics, output["model"], output["history"], output["metrics"])
+    log.info("seed %d: test accuracy %.4f, final assignment %.0f bytes", seed, metrics["test_accuracy"], kept)

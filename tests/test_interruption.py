@@ -1,11 +1,14 @@
 """An interrupted study resumes to the same results: Ctrl-C mid-training, then a lost training process.
 
-One tiny study (mnist5k, identity + downsample 7, two seeds, 4 training runs on 2 cores) is built twice:
+One tiny study (mnist5k, identity + downsample 7, two seeds, 4 training runs on 2 cores, one job per seed as
+on a cluster: group_seeds false) is built twice:
 uninterrupted in one folder, and in another one interrupted with SIGINT to the whole process group while a
 training job runs, then rerun, with a training process SIGKILLed (a lost node), then rerun to completion.
 After every interruption no run folder may hold a partial set of outputs or a stray temporary file, the
 runs finished before the interruption are not retrained, and the final models and metrics (without timings)
-equal the uninterrupted ones bit for bit.
+equal the uninterrupted ones bit for bit. A job that trains both seeds of a run (group_seeds, the default),
+killed after its first seed's files are written, leaves nothing that counts as finished and is retrained
+whole.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -38,11 +42,12 @@ OUTPUTS = ("model.pt", "metrics.json", "history.csv")
 TARGETS = [f"{run}/metrics.json" for run in RUNS]
 
 
-def config() -> dict:
+def config(group_seeds: bool = False) -> dict:
     return tiny_config(
         seeds=[0, 1],
         train={"epochs": 2, "batch_size": 64},
         analysis={"enabled": ["output"], "robustness": {"methods": []}},
+        group_seeds=group_seeds,
     )
 
 
@@ -53,12 +58,12 @@ def _default_sigint() -> None:
     signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
-def start(workdir: Path) -> subprocess.Popen:
+def start(workdir: Path, targets=TARGETS) -> subprocess.Popen:
     """snakemake (the CLI conftest uses) in its own process group, so a signal reaches it and its jobs,
     with SIGINT handled whatever disposition this test process inherited."""
     exe = shutil.which("snakemake", path=str(Path(sys.executable).parent)) or "snakemake"
     return subprocess.Popen(
-        [exe, "--cores", "2", *TARGETS],
+        [exe, "--cores", "2", *targets],
         cwd=workdir,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -162,8 +167,8 @@ def mtimes(workdir: Path, runs) -> dict[str, tuple[int, ...]]:
     return {run: tuple((workdir / run / name).stat().st_mtime_ns for name in OUTPUTS) for run in runs}
 
 
-def assert_same_results(workdir: Path, reference: Path) -> None:
-    for run in RUNS:
+def assert_same_results(workdir: Path, reference: Path, runs=RUNS) -> None:
+    for run in runs:
         got = json.loads((workdir / run / "metrics.json").read_text())
         want = json.loads((reference / run / "metrics.json").read_text())
         assert without_timings(got) == without_timings(want), run
@@ -219,3 +224,23 @@ def test_interrupted_study_resumes_to_the_uninterrupted_results(workdir: Path, r
     assert mtimes(workdir, done_before) == kept, "runs finished before the interrupt were retrained"
     assert trained(proc.stdout + proc.stderr) == set(RUNS) - done_after_kill
     assert_same_results(workdir, reference)
+
+
+def test_a_killed_seed_group_is_retrained_whole(workdir: Path, reference: Path):
+    runs = RUNS[:2]  # identity/full, seeds 0 and 1: one grouped job
+    targets = [f"{run}/metrics.json" for run in runs]
+    write_config(workdir, config(group_seeds=True))
+    proc = start(workdir, targets)
+    killed: list[int] = []
+    # seed 0's files are written; kill the job while it trains seed 1
+    first_done = workdir / runs[0] / "metrics.json"
+    wait_for(lambda: first_done.exists() and kill_one(training_processes(proc.pid), killed), proc)
+    out, _ = proc.communicate(timeout=120)
+    assert proc.returncode != 0 and "Error in rule train" in out, out
+    assert not finished(workdir) & set(runs), "a killed grouped job left a seed that counts as finished"
+    planned = snakemake(workdir, "-n", *targets, "--quiet", "rules").stdout
+    assert re.search(r"^train\s+1$", planned, flags=re.MULTILINE), planned
+
+    snakemake(workdir, *targets)
+    assert finished(workdir) >= set(runs)
+    assert_same_results(workdir, reference, runs)  # the per-seed reference: same bytes

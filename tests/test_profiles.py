@@ -101,6 +101,14 @@ def test_analyses_run_on_cpu_nodes(slurm_plan, rule):
         assert job["resources"].get("slurm_partition") == PROFILE["default-resources"]["slurm_partition"], job
 
 
+@pytest.mark.parametrize("rule", ["train", "analyze_run", "compress_model", "train_l0"])
+def test_cluster_jobs_handle_one_seed_each(slurm_plan, rule):
+    # the profile sets group_seeds=false: one job per seed, spread over the nodes
+    jobs = jobs_of(slurm_plan, rule)
+    assert all(re.search(r"(^|, )seed=\d+", job["wildcards"]) for job in jobs), jobs[0]
+    assert len({job["wildcards"] for job in jobs}) == len(jobs)
+
+
 def test_compress_jobs_get_threads_from_set_threads(slurm_plan):
     threads = PROFILE["set-threads"]["compress"]
     assert threads > 1  # otherwise the dry run would not print it

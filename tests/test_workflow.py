@@ -64,9 +64,10 @@ def test_every_output_exists_and_parses(built_study):
         assert {"train_loss", "train_accuracy", "test_loss", "test_accuracy"} <= set(history.columns)
         state = torch.load(run / "model.pt", weights_only=True)
         assert all(isinstance(v, torch.Tensor) for v in state.values())
-        assert (built_study / f"logs/train/mnist5k/{method}/{level}/cnn1d_paper/seed0.log").stat().st_size > 0
+        # one job trains every seed of a run (group_seeds): its log and benchmark are named seeds
+        assert (built_study / f"logs/train/mnist5k/{method}/{level}/cnn1d_paper/seeds.log").stat().st_size > 0
         assert (
-            built_study / f"results/benchmarks/train/mnist5k/{method}/{level}/cnn1d_paper/seed0.tsv"
+            built_study / f"results/benchmarks/train/mnist5k/{method}/{level}/cnn1d_paper/seeds.tsv"
         ).exists()
 
 

@@ -48,6 +48,16 @@ def _seeds(config: Mapping[str, Any], part: Mapping[str, Any]) -> list[int]:
     return list(part.get("seeds") or config.get("seeds") or [0])
 
 
+def classifier_seeds(config: Mapping[str, Any]) -> list[int]:
+    """The seeds of the classifier runs (the block's, else the study's)."""
+    return _seeds(config, block(config))
+
+
+def teacher_student_seeds(config: Mapping[str, Any]) -> list[int]:
+    """The seeds of the teacher-student runs (their own, else the study's)."""
+    return _seeds(config, block(config).get("teacher_student") or {})
+
+
 def _method_strengths(methods: Mapping[str, Any]) -> list[tuple[str, str]]:
     return [(m, strength_key(s)) for m, strengths in (methods or {}).items() for s in strengths or [0]]
 
@@ -63,7 +73,7 @@ def classifier_runs(config: Mapping[str, Any]) -> list[dict[str, Any]]:
     return [
         {"dataset": dataset, "model": model, "seed": seed, "l0method": method, "strength": strength}
         for model in b.get("models") or ["lenet300"]
-        for seed in _seeds(config, b)
+        for seed in classifier_seeds(config)
         for method, strength in wanted
     ]
 
@@ -84,7 +94,7 @@ def teacher_student_runs(config: Mapping[str, Any]) -> list[dict[str, Any]]:
         {"samples": int(n), "l0method": method, "strength": strength, "seed": seed}
         for n in part.get("samples") or []
         for method, strength in _method_strengths(part.get("methods") or {})
-        for seed in _seeds(config, part)
+        for seed in teacher_student_seeds(config)
     ]
 
 

@@ -6,27 +6,34 @@
 
 rule analyze_run:
     input:
-        unpack(analysis_inputs),
+        unpack(per_seed(analysis_inputs, config["seeds"])),
     output:
-        json=[
-            layout.pattern("analysis", analysis=name, ext="json")
-            for name in config["analysis"]["enabled"]
-        ],
-        npz=[
-            layout.pattern("analysis", analysis=name, ext="npz")
-            for name in config["analysis"]["enabled"]
-        ],
+        json=seeded(
+            [
+                layout.pattern("analysis", analysis=name, ext="json")
+                for name in config["analysis"]["enabled"]
+            ],
+            config["seeds"],
+        ),
+        npz=seeded(
+            [
+                layout.pattern("analysis", analysis=name, ext="npz")
+                for name in config["analysis"]["enabled"]
+            ],
+            config["seeds"],
+        ),
     log:
-        layout.log("analyze_run", "analysis"),
+        layout.log("analyze_run", "analysis", seed=SEED_JOB),
     benchmark:
-        layout.benchmark("analyze_run", "analysis")
+        layout.benchmark("analyze_run", "analysis", seed=SEED_JOB)
     conda:
         "../../envs/torch.yaml"
     threads: 1
     resources:
         mem_mb=get_mem_mb,
-        runtime=analysis_runtime(),
+        runtime=grouped_runtime(analysis_runtime(), config["seeds"]),
     params:
+        seeds=job_seeds(config["seeds"]),
         analyses=config["analysis"]["enabled"],
         settings={
             name: config["analysis"][name] for name in config["analysis"]["enabled"]

@@ -47,6 +47,10 @@ if workflow.overwrite_configfiles:
     config.clear()
     config.update(copy.deepcopy(workflow.config_settings.overwrite_config))
 
+# --config parses only True/False as booleans; take group_seeds=true/false as well
+if str(config.get("group_seeds")).lower() in ("true", "false"):
+    config["group_seeds"] = str(config["group_seeds"]).lower() == "true"
+
 try:
     check_schema(
         config, Path(workflow.current_basedir) / SCHEMA
@@ -76,6 +80,74 @@ wildcard_constraints:
     l0method="|".join(l0.names()),
     strength=r"[0-9][0-9.]*",
     samples=r"\d+",
+
+
+# ---- seeds per job (config group_seeds) ----
+# Grouped (the default), one job writes every seed's files of a run: the rule's outputs list each seed's path
+# and its script loops over params.seeds. Ungrouped, {seed} is a wildcard and a job handles one seed. The
+# result paths are the same either way; a grouped job's log and benchmark are named seeds.log / seeds.tsv.
+GROUP_SEEDS = config["group_seeds"]
+
+
+def job_seed(seed):
+    """The seed part (after "seed") of a job's log and benchmark key: "s" for a grouped job."""
+    return "s" if GROUP_SEEDS else seed
+
+
+SEED_JOB = job_seed("{seed}")
+#: the seeds of the l0 block's classifier runs and of its teacher-student runs
+L0_SEEDS = l0_grid.classifier_seeds(config)
+#: the seeds of the MLP study's runs (MCNC runs and distillation students)
+MLP_SEEDS = mlp_study.seeds(config) or config["seeds"]
+TS_SEEDS = l0_grid.teacher_student_seeds(config)
+
+
+def seeded(patterns, seeds):
+    """Output paths of a rule over ``seeds``: grouped, every seed's paths (seed-major, other wildcards
+    kept); else the pattern(s) as given, with ``{seed}`` a wildcard."""
+    if not GROUP_SEEDS:
+        return patterns
+    many = [patterns] if isinstance(patterns, str) else patterns
+    return [
+        p
+        for seed in seeds
+        for pattern_ in many
+        for p in expand(pattern_, seed=seed, allow_missing=True)
+    ]
+
+
+def job_seeds(seeds):
+    """params.seeds of a seed-grouped rule: the seeds one job handles, as ints."""
+    if GROUP_SEEDS:
+        return [int(s) for s in seeds]
+    return lambda wildcards: [int(wildcards.seed)]
+
+
+def per_seed(inputs_of, seeds):
+    """The input function of a seed-grouped rule from ``inputs_of(fields)`` (fields: the wildcards plus
+    ``seed``; one seed's named inputs). Grouped, a name maps to its paths over ``seeds`` (a list per seed
+    is concatenated, seed-major), or to one path when every seed reads the same file."""
+
+    def inputs(wildcards):
+        fields = dict(wildcards.items())
+        if not GROUP_SEEDS:
+            return inputs_of(fields)
+        each = [inputs_of({**fields, "seed": str(s)}) for s in seeds]
+        merged = {}
+        for name in each[0]:
+            values = [one[name] for one in each]
+            if isinstance(values[0], list):
+                merged[name] = [p for paths in values for p in paths]
+            else:
+                merged[name] = values[0] if len(set(values)) == 1 else values
+        return merged
+
+    return inputs
+
+
+def seeds_factor(seeds):
+    """How many seeds one job handles (resources scale with it)."""
+    return len(seeds) if GROUP_SEEDS else 1
 
 
 # Peak memory per job (MB) by dataset size class; see README "Memory".
@@ -297,19 +369,20 @@ def benchmark_targets():
         for d, m, lv in grid
     ]
     files += [
-        layout.benchmark("train", "runs", **run_fields(run)) for run in grid_runs()
+        layout.benchmark("train", "runs", **grouped(run_fields(run)))
+        for run in grid_runs()
     ]
     files += [
         layout.path(
             "benchmarks",
             folder="train_adaptive",
-            job=ADAPTIVE_JOB.format(dataset=d, preset=p, model=mo, seed=s),
+            job=ADAPTIVE_JOB.format(dataset=d, preset=p, model=mo, seed=job_seed(s)),
         )
         for d, _, p, mo, s in adaptive_runs()
     ]
     if config["analysis"]["enabled"]:
         files += [
-            layout.benchmark("analyze_run", "analysis", **run_fields(run))
+            layout.benchmark("analyze_run", "analysis", **grouped(run_fields(run)))
             for run in analysed_runs()
         ]
     files += [
@@ -319,37 +392,49 @@ def benchmark_targets():
         for d, mo, s in robustness_jobs()
     ]
     compressed = model_grid.compressed_models(config)
-    files += [layout.benchmark("compress_model", "models", **m) for m in compressed]
+    files += [
+        layout.benchmark("compress_model", "models", **grouped(m)) for m in compressed
+    ]
     if config["analysis"]["enabled"]:
-        files += [layout.benchmark("analyze_model", "models", **m) for m in compressed]
+        files += [
+            layout.benchmark("analyze_model", "models", **grouped(m))
+            for m in compressed
+        ]
     files += [
         layout.benchmark("search_model", "searches", **s)
         for s in model_grid.searches(config)
     ]
     files += [
-        layout.benchmark("train", "runs", **r) for r in mlp_study.capacity_runs(config)
+        layout.benchmark("train", "runs", **grouped(r))
+        for r in mlp_study.capacity_runs(config)
     ]
     for r in mlp_study.student_runs(config):
         folder = "train_student" if r["rate"] == mlp_study.DENSE else "train_mcnc"
-        files.append(layout.benchmark(folder, "students", **r))
+        files.append(layout.benchmark(folder, "students", **grouped(r)))
         if config["analysis"]["enabled"]:
-            files.append(layout.benchmark("analyze_student", "students", **r))
+            files.append(layout.benchmark("analyze_student", "students", **grouped(r)))
     files += [
-        layout.benchmark("train_l0", "l0", **r) for r in l0_grid.classifier_runs(config)
+        layout.benchmark("train_l0", "l0", **grouped(r))
+        for r in l0_grid.classifier_runs(config)
     ]
     if config["analysis"]["enabled"]:
         files += [
-            layout.benchmark("analyze_l0", "l0", **r)
+            layout.benchmark("analyze_l0", "l0", **grouped(r))
             for r in l0_grid.analysed_runs(config)
         ]
     files += [
-        layout.benchmark("train_teacher_student", "teacher_student", **r)
+        layout.benchmark("train_teacher_student", "teacher_student", **grouped(r))
         for r in l0_grid.teacher_student_runs(config)
     ]
     files += [
         layout.benchmark("rate_distortion", "rd", **p) for p in rd_grid.points(config)
     ]
-    return files
+    return list(dict.fromkeys(files))  # a seed-grouped job once
+
+
+def grouped(fields):
+    """A job's fields with the seed as its log and benchmark key spells it (see :func:`job_seed`)."""
+    return {**fields, "seed": job_seed(fields["seed"])}
 
 
 def any_runs():
@@ -527,6 +612,13 @@ def get_train_runtime(wildcards):
     return 10 + 2 * config["train"]["epochs"]
 
 
+def grouped_runtime(minutes, seeds):
+    """The runtime resource of a seed-grouped rule: ``minutes`` per seed (a number or a function of the
+    wildcards) times the seeds one job handles."""
+    per_seed_minutes = minutes if callable(minutes) else (lambda wildcards: minutes)
+    return lambda wildcards: per_seed_minutes(wildcards) * seeds_factor(seeds)
+
+
 def get_gpu(wildcards):
     """One GPU for training jobs when config asks for CUDA (profiles map it to --gpus).
 
@@ -542,6 +634,8 @@ def get_adaptive_preset(wildcards):
 #: logs and benchmarks keep the job key they always had
 ADAPTIVE_RUN = {"method": "adaptive", "level": "{preset}"}
 ADAPTIVE_JOB = "{dataset}/{preset}/{model}/seed{seed}"
+#: the log and benchmark key of a train_adaptive job (seeds grouped or not)
+ADAPTIVE_JOB_KEY = ADAPTIVE_JOB.replace("{seed}", SEED_JOB)
 
 
 def adaptive_run(file):
@@ -554,12 +648,12 @@ def adaptive_artifact(ext):
     return layout.pattern("compressed", method="dct", level=level, ext=ext)
 
 
-def analysis_inputs(wildcards):
-    """A run's artifact and model, and its reference: same dataset, model and seed, trained on identity."""
-    fields = dict(wildcards.items())
+def analysis_inputs(fields):
+    """A run's artifact and model, and its reference: same dataset, model and seed, trained on identity
+    (``fields``: the run's wildcards with its seed; see :func:`per_seed`)."""
     reference = {**fields, "method": "identity", "level": "full"}
     return {
-        "data": layout.path("data", dataset=wildcards.dataset, ext="npz"),
+        "data": layout.path("data", dataset=fields["dataset"], ext="npz"),
         "npz": run_artifact(fields, "npz"),
         "sidecar": run_artifact(fields, "json"),
         "model": layout.path("runs", **fields, file="model.pt"),
@@ -577,7 +671,12 @@ def run_artifact(fields, ext):
 
 def model_inputs(wildcards):
     """What compressing a run reads: the run's model and metrics, and its artifact (fine-tuning data)."""
-    fields = {k: getattr(wildcards, k) for k in layout.fields("runs") if k != "file"}
+    return run_model_inputs(dict(wildcards.items()))
+
+
+def run_model_inputs(fields):
+    """:func:`model_inputs` from the run's fields (wildcards with the seed; see :func:`per_seed`)."""
+    fields = {k: fields[k] for k in layout.fields("runs") if k != "file"}
     return {
         "npz": run_artifact(fields, "npz"),
         "sidecar": run_artifact(fields, "json"),
@@ -586,14 +685,14 @@ def model_inputs(wildcards):
     }
 
 
-def model_analysis_inputs(wildcards):
+def model_analysis_inputs(fields):
     """A compressed model's payload and its run's artifact, and the reference: same dataset, model and seed,
-    trained on identity (for a compressed reference run this is the model it came from).
+    trained on identity (for a compressed reference run this is the model it came from). ``fields``: the
+    wildcards with the seed (see :func:`per_seed`).
     """
-    fields = dict(wildcards.items())
     run = {k: fields[k] for k in ("dataset", "method", "level", "model", "seed")}
     return {
-        "data": layout.path("data", dataset=wildcards.dataset, ext="npz"),
+        "data": layout.path("data", dataset=fields["dataset"], ext="npz"),
         "npz": run_artifact(run, "npz"),
         "sidecar": run_artifact(run, "json"),
         "payload": layout.path("models", **fields, file=MODEL_PAYLOAD),
@@ -623,24 +722,25 @@ def teacher_inputs(seed):
     }
 
 
-def student_inputs(wildcards):
-    """An MCNC run or student reads the raw data; a distilled one also its teacher's candidates."""
+def student_inputs(fields):
+    """An MCNC run or student reads the raw data; a distilled one also its teacher's candidates
+    (``fields``: the wildcards with the seed; see :func:`per_seed`)."""
     inputs = {
-        "npz": raw_artifact(wildcards.dataset, "npz"),
-        "sidecar": raw_artifact(wildcards.dataset, "json"),
+        "npz": raw_artifact(fields["dataset"], "npz"),
+        "sidecar": raw_artifact(fields["dataset"], "json"),
     }
-    if wildcards.training == "distilled":
-        inputs.update(teacher_inputs(wildcards.seed))
+    if fields["training"] == "distilled":
+        inputs.update(teacher_inputs(fields["seed"]))
     return inputs
 
 
-def student_analysis_inputs(wildcards):
+def student_analysis_inputs(fields):
     return {
-        "data": layout.path("data", dataset=wildcards.dataset, ext="npz"),
-        "npz": raw_artifact(wildcards.dataset, "npz"),
-        "sidecar": raw_artifact(wildcards.dataset, "json"),
-        "model": layout.path("students", **dict(wildcards.items()), file="model.pt"),
-        **teacher_inputs(wildcards.seed),
+        "data": layout.path("data", dataset=fields["dataset"], ext="npz"),
+        "npz": raw_artifact(fields["dataset"], "npz"),
+        "sidecar": raw_artifact(fields["dataset"], "json"),
+        "model": layout.path("students", **fields, file="model.pt"),
+        **teacher_inputs(fields["seed"]),
     }
 
 
@@ -671,13 +771,13 @@ def get_model_compression(wildcards):
     return settings
 
 
-def l0_analysis_inputs(wildcards):
-    """A sparse l0 run, its dense twin and the raw data they were trained on."""
-    run = dict(wildcards.items())
+def l0_analysis_inputs(run):
+    """A sparse l0 run, its dense twin and the raw data they were trained on (``run``: the wildcards with
+    the seed; see :func:`per_seed`)."""
     return {
-        "data": layout.path("data", dataset=wildcards.dataset, ext="npz"),
-        "npz": raw_artifact(wildcards.dataset, "npz"),
-        "sidecar": raw_artifact(wildcards.dataset, "json"),
+        "data": layout.path("data", dataset=run["dataset"], ext="npz"),
+        "npz": raw_artifact(run["dataset"], "npz"),
+        "sidecar": raw_artifact(run["dataset"], "json"),
         "model": layout.path("l0", **run, file=MODEL_PAYLOAD),
         "reference_model": layout.path("l0", **l0_grid.twin(run), file=MODEL_PAYLOAD),
     }

@@ -8,21 +8,22 @@ rule train_l0:
         npz=raw_artifact("{dataset}", "npz"),
         sidecar=raw_artifact("{dataset}", "json"),
     output:
-        payload=layout.pattern("l0", file=MODEL_PAYLOAD),
-        metrics=layout.pattern("l0", file="metrics.json"),
-        history=layout.pattern("l0", file="history.csv"),
+        payload=seeded(layout.pattern("l0", file=MODEL_PAYLOAD), L0_SEEDS),
+        metrics=seeded(layout.pattern("l0", file="metrics.json"), L0_SEEDS),
+        history=seeded(layout.pattern("l0", file="history.csv"), L0_SEEDS),
     log:
-        layout.log("train_l0", "l0"),
+        layout.log("train_l0", "l0", seed=SEED_JOB),
     benchmark:
-        layout.benchmark("train_l0", "l0")
+        layout.benchmark("train_l0", "l0", seed=SEED_JOB)
     conda:
         "../../envs/torch.yaml"
     threads: config["threads"]["train"]
     resources:
         mem_mb=get_mem_mb,
-        runtime=get_train_runtime,
+        runtime=grouped_runtime(get_train_runtime, L0_SEEDS),
         gpu=get_gpu,
     params:
+        seeds=job_seeds(L0_SEEDS),
         train=lambda wildcards: l0_grid.train_settings(config),
         settings=lambda wildcards: l0_grid.settings(config),
     script:
@@ -31,27 +32,34 @@ rule train_l0:
 
 rule analyze_l0:
     input:
-        unpack(l0_analysis_inputs),
+        unpack(per_seed(l0_analysis_inputs, L0_SEEDS)),
     output:
-        json=[
-            layout.pattern("l0_analysis", analysis=name, ext="json")
-            for name in config["analysis"]["enabled"]
-        ],
-        npz=[
-            layout.pattern("l0_analysis", analysis=name, ext="npz")
-            for name in config["analysis"]["enabled"]
-        ],
+        json=seeded(
+            [
+                layout.pattern("l0_analysis", analysis=name, ext="json")
+                for name in config["analysis"]["enabled"]
+            ],
+            L0_SEEDS,
+        ),
+        npz=seeded(
+            [
+                layout.pattern("l0_analysis", analysis=name, ext="npz")
+                for name in config["analysis"]["enabled"]
+            ],
+            L0_SEEDS,
+        ),
     log:
-        layout.log("analyze_l0", "l0"),
+        layout.log("analyze_l0", "l0", seed=SEED_JOB),
     benchmark:
-        layout.benchmark("analyze_l0", "l0")
+        layout.benchmark("analyze_l0", "l0", seed=SEED_JOB)
     conda:
         "../../envs/torch.yaml"
     threads: 1
     resources:
         mem_mb=get_mem_mb,
-        runtime=30,
+        runtime=grouped_runtime(30, L0_SEEDS),
     params:
+        seeds=job_seeds(L0_SEEDS),
         analyses=config["analysis"]["enabled"],
         settings={
             name: config["analysis"][name] for name in config["analysis"]["enabled"]
@@ -62,20 +70,21 @@ rule analyze_l0:
 
 rule train_teacher_student:
     output:
-        payload=layout.pattern("teacher_student", file=MODEL_PAYLOAD),
-        metrics=layout.pattern("teacher_student", file="metrics.json"),
-        history=layout.pattern("teacher_student", file="history.csv"),
+        payload=seeded(layout.pattern("teacher_student", file=MODEL_PAYLOAD), TS_SEEDS),
+        metrics=seeded(layout.pattern("teacher_student", file="metrics.json"), TS_SEEDS),
+        history=seeded(layout.pattern("teacher_student", file="history.csv"), TS_SEEDS),
     log:
-        layout.log("train_teacher_student", "teacher_student"),
+        layout.log("train_teacher_student", "teacher_student", seed=SEED_JOB),
     benchmark:
-        layout.benchmark("train_teacher_student", "teacher_student")
+        layout.benchmark("train_teacher_student", "teacher_student", seed=SEED_JOB)
     conda:
         "../../envs/torch.yaml"
     threads: 1
     resources:
         mem_mb=2000,
-        runtime=30,
+        runtime=grouped_runtime(30, TS_SEEDS),
     params:
+        seeds=job_seeds(TS_SEEDS),
         regression=lambda wildcards: l0_grid.regression_settings(config),
         settings=lambda wildcards: l0_grid.settings(config),
     script:

@@ -4,16 +4,16 @@
 
 rule train_mcnc:
     input:
-        unpack(student_inputs),
+        unpack(per_seed(student_inputs, MLP_SEEDS)),
     output:
-        model=layout.pattern("students", file="model.pt"),
-        payload=layout.pattern("students", file=MODEL_PAYLOAD),
-        metrics=layout.pattern("students", file="metrics.json"),
-        history=layout.pattern("students", file="history.csv"),
+        model=seeded(layout.pattern("students", file="model.pt"), MLP_SEEDS),
+        payload=seeded(layout.pattern("students", file=MODEL_PAYLOAD), MLP_SEEDS),
+        metrics=seeded(layout.pattern("students", file="metrics.json"), MLP_SEEDS),
+        history=seeded(layout.pattern("students", file="history.csv"), MLP_SEEDS),
     log:
-        layout.log("train_mcnc", "students"),
+        layout.log("train_mcnc", "students", seed=SEED_JOB),
     benchmark:
-        layout.benchmark("train_mcnc", "students")
+        layout.benchmark("train_mcnc", "students", seed=SEED_JOB)
     wildcard_constraints:
         rate=r"d\d+_k\d+",
     conda:
@@ -21,9 +21,10 @@ rule train_mcnc:
     threads: 1
     resources:
         mem_mb=get_mem_mb,
-        runtime=get_train_runtime,
+        runtime=grouped_runtime(get_train_runtime, MLP_SEEDS),
         gpu=get_gpu,
     params:
+        seeds=job_seeds(MLP_SEEDS),
         train=lambda wildcards: mlp_study.train_settings(config, mcnc=True),
         mcnc=config["mlp_study"]["mcnc"]["settings"],
         distill=config["mlp_study"]["distill"],
@@ -33,15 +34,15 @@ rule train_mcnc:
 
 rule train_student:
     input:
-        unpack(student_inputs),
+        unpack(per_seed(student_inputs, MLP_SEEDS)),
     output:
-        model=layout.pattern("students", file="model.pt"),
-        metrics=layout.pattern("students", file="metrics.json"),
-        history=layout.pattern("students", file="history.csv"),
+        model=seeded(layout.pattern("students", file="model.pt"), MLP_SEEDS),
+        metrics=seeded(layout.pattern("students", file="metrics.json"), MLP_SEEDS),
+        history=seeded(layout.pattern("students", file="history.csv"), MLP_SEEDS),
     log:
-        layout.log("train_student", "students"),
+        layout.log("train_student", "students", seed=SEED_JOB),
     benchmark:
-        layout.benchmark("train_student", "students")
+        layout.benchmark("train_student", "students", seed=SEED_JOB)
     wildcard_constraints:
         rate="dense",
     conda:
@@ -49,9 +50,10 @@ rule train_student:
     threads: 1
     resources:
         mem_mb=get_mem_mb,
-        runtime=get_train_runtime,
+        runtime=grouped_runtime(get_train_runtime, MLP_SEEDS),
         gpu=get_gpu,
     params:
+        seeds=job_seeds(MLP_SEEDS),
         train=lambda wildcards: mlp_study.train_settings(config, mcnc=False),
         mcnc={},
         distill=config["mlp_study"]["distill"],
@@ -63,27 +65,34 @@ rule train_student:
 # enabled analysis in one job, under results/analysis/<run>/{rate}/{training}/.
 rule analyze_student:
     input:
-        unpack(student_analysis_inputs),
+        unpack(per_seed(student_analysis_inputs, MLP_SEEDS)),
     output:
-        json=[
-            layout.pattern("student_analysis", analysis=name, ext="json")
-            for name in config["analysis"]["enabled"]
-        ],
-        npz=[
-            layout.pattern("student_analysis", analysis=name, ext="npz")
-            for name in config["analysis"]["enabled"]
-        ],
+        json=seeded(
+            [
+                layout.pattern("student_analysis", analysis=name, ext="json")
+                for name in config["analysis"]["enabled"]
+            ],
+            MLP_SEEDS,
+        ),
+        npz=seeded(
+            [
+                layout.pattern("student_analysis", analysis=name, ext="npz")
+                for name in config["analysis"]["enabled"]
+            ],
+            MLP_SEEDS,
+        ),
     log:
-        layout.log("analyze_student", "students"),
+        layout.log("analyze_student", "students", seed=SEED_JOB),
     benchmark:
-        layout.benchmark("analyze_student", "students")
+        layout.benchmark("analyze_student", "students", seed=SEED_JOB)
     conda:
         "../../envs/torch.yaml"
     threads: 1
     resources:
         mem_mb=get_mem_mb,
-        runtime=30,
+        runtime=grouped_runtime(30, MLP_SEEDS),
     params:
+        seeds=job_seeds(MLP_SEEDS),
         analyses=config["analysis"]["enabled"],
         settings={
             name: config["analysis"][name] for name in config["analysis"]["enabled"]

@@ -5,23 +5,24 @@
 
 rule compress_model:
     input:
-        unpack(model_inputs),
+        unpack(per_seed(run_model_inputs, config["seeds"])),
     output:
-        payload=layout.pattern("models", file=MODEL_PAYLOAD),
-        metrics=layout.pattern("models", file="metrics.json"),
-        history=layout.pattern("models", file="history.csv"),
+        payload=seeded(layout.pattern("models", file=MODEL_PAYLOAD), config["seeds"]),
+        metrics=seeded(layout.pattern("models", file="metrics.json"), config["seeds"]),
+        history=seeded(layout.pattern("models", file="history.csv"), config["seeds"]),
     log:
-        layout.log("compress_model", "models"),
+        layout.log("compress_model", "models", seed=SEED_JOB),
     benchmark:
-        layout.benchmark("compress_model", "models")
+        layout.benchmark("compress_model", "models", seed=SEED_JOB)
     conda:
         "../../envs/torch.yaml"
     threads: 1
     resources:
         mem_mb=get_mem_mb,
-        runtime=get_train_runtime,
+        runtime=grouped_runtime(get_train_runtime, config["seeds"]),
         gpu=get_gpu,
     params:
+        seeds=job_seeds(config["seeds"]),
         view=get_view,
         settings=get_model_compression,
     script:
@@ -32,27 +33,34 @@ rule compress_model:
 # the same files as the per-run analyses, under the compressed model's key.
 rule analyze_model:
     input:
-        unpack(model_analysis_inputs),
+        unpack(per_seed(model_analysis_inputs, config["seeds"])),
     output:
-        json=[
-            layout.pattern("model_analysis", analysis=name, ext="json")
-            for name in config["analysis"]["enabled"]
-        ],
-        npz=[
-            layout.pattern("model_analysis", analysis=name, ext="npz")
-            for name in config["analysis"]["enabled"]
-        ],
+        json=seeded(
+            [
+                layout.pattern("model_analysis", analysis=name, ext="json")
+                for name in config["analysis"]["enabled"]
+            ],
+            config["seeds"],
+        ),
+        npz=seeded(
+            [
+                layout.pattern("model_analysis", analysis=name, ext="npz")
+                for name in config["analysis"]["enabled"]
+            ],
+            config["seeds"],
+        ),
     log:
-        layout.log("analyze_model", "models"),
+        layout.log("analyze_model", "models", seed=SEED_JOB),
     benchmark:
-        layout.benchmark("analyze_model", "models")
+        layout.benchmark("analyze_model", "models", seed=SEED_JOB)
     conda:
         "../../envs/torch.yaml"
     threads: 1
     resources:
         mem_mb=get_mem_mb,
-        runtime=30,
+        runtime=grouped_runtime(30, config["seeds"]),
     params:
+        seeds=job_seeds(config["seeds"]),
         analyses=config["analysis"]["enabled"],
         settings={
             name: config["analysis"][name] for name in config["analysis"]["enabled"]
