@@ -103,8 +103,8 @@ TS_SEEDS = l0_grid.teacher_student_seeds(config)
 
 
 def seeded(patterns, seeds):
-    """Output paths of a rule over ``seeds``: grouped, every seed's paths (seed-major, other wildcards
-    kept); else the pattern(s) as given, with ``{seed}`` a wildcard."""
+    """The outputs of a seed-grouped rule for ``seeds``. Grouped, every seed's paths (seed-major, other
+    wildcards kept); else the pattern(s) as given, with ``{seed}`` a wildcard."""
     if not GROUP_SEEDS:
         return patterns
     many = [patterns] if isinstance(patterns, str) else patterns
@@ -124,8 +124,8 @@ def job_seeds(seeds):
 
 
 def per_seed(inputs_of, seeds):
-    """The input function of a seed-grouped rule from ``inputs_of(fields)`` (fields: the wildcards plus
-    ``seed``; one seed's named inputs). Grouped, a name maps to its paths over ``seeds`` (a list per seed
+    """The input function of a seed-grouped rule, from ``inputs_of(fields)``, one seed's named inputs
+    (``fields`` are the wildcards plus ``seed``). Grouped, a name maps to its paths over ``seeds`` (a list per seed
     is concatenated, seed-major), or to one path when every seed reads the same file."""
 
     def inputs(wildcards):
