@@ -63,6 +63,7 @@ COMPUTE: dict[str, list[tuple[str, tuple[str, ...]]] | None] = {
     "analyze_l0": [("analysis/l0/{job}/*.json", ("seconds",))],
     "train_teacher_student": [("l0/teacher_student/{job}/metrics.json", ("seconds",))],
     "rate_distortion": [("rd/{job}.json", ("seconds",))],  # the whole run_point
+    "fit_coin_ptq": [("rd/{job}.json", ("seconds",))],  # the shared float fit, loading included
 }
 
 

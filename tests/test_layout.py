@@ -34,6 +34,7 @@ def test_paths_fill_every_stage_and_parse_back():
         "l0_analysis": dict(dataset="mnist5k", model="lenet300", seed=1, l0method="drr", strength="10",
                             analysis="output", ext="json"),
         "teacher_student": dict(samples="1000", l0method="l2", strength="0.001", seed=2, file="metrics.json"),
+        "rd_fits": dict(dataset="skimage_photos", codec="coin_ptq", arch="3x16", ext="pt"),
         "rd": dict(dataset="kodak", codec="coin_qn", level="5x20-b4-wb"),
         "rd_payloads": dict(dataset="skimage_photos", codec="jpeg", level="50"),
         "tables": dict(table="summary"),

@@ -14,7 +14,7 @@ from conftest import snakemake, tiny_config, write_config
 from shrinkflow import rd, rd_grid
 from shrinkflow.config import ConfigError, check_study
 from shrinkflow.rd import metrics
-from shrinkflow.rd_stage import bd_table, coin_reproduction, load_images, rd_table, run_point
+from shrinkflow.rd_stage import bd_table, coin_reproduction, fit_float_point, load_images, rd_table, run_point
 from shrinkflow.reproduction import load_published
 
 PHOTOS = {"size": 16, "names": ["astronaut", "chelsea", "rocket"]}
@@ -91,6 +91,32 @@ def test_coin_payload_file_alone_decodes_to_the_reported_psnr(tmp_path, one_thre
         assert record["bpp"] == pytest.approx(8 * len(data) / 256)
 
 
+def test_coin_ptq_levels_quantize_one_shared_float_fit(tmp_path, one_thread):
+    params = {"iterations": 20}
+    fits, sidecar = tmp_path / "2x8.pt", tmp_path / "2x8.json"
+    record = fit_float_point("skimage_photos", "2x8", params, PHOTOS, str(fits), str(sidecar))
+    assert record["seconds"] > 0 and len(record["images"]) == 2
+    for level in ("2x8-b4-w", "2x8-b8-wb"):
+        own = run_point("skimage_photos", "coin_ptq", level, params, PHOTOS, str(tmp_path / f"{level}.json"),
+                        str(tmp_path / f"{level}.own"))  # fmt: skip
+        shared = run_point("skimage_photos", "coin_ptq", level, params, PHOTOS,
+                           str(tmp_path / f"{level}.s.json"), str(tmp_path / f"{level}.shared"),
+                           float_fits=str(fits))  # fmt: skip
+        for a, b in zip(own["images"], shared["images"], strict=True):
+            assert (tmp_path / f"{level}.own" / a["payload_file"]).read_bytes() == (
+                tmp_path / f"{level}.shared" / b["payload_file"]
+            ).read_bytes()
+            for key in ("psnr_rgb", "encoder_fit_psnr_rgb_float", "encoder_best_iteration"):
+                assert a[key] == b[key], key
+    # a fit made for other parameters or another architecture is refused, naming what differs
+    with pytest.raises(ValueError, match="params"):
+        run_point("skimage_photos", "coin_ptq", "2x8-b4-w", {"iterations": 21}, PHOTOS,
+                  str(tmp_path / "x.json"), str(tmp_path / "x"), float_fits=str(fits))  # fmt: skip
+    with pytest.raises(ValueError, match="architecture"):
+        run_point("skimage_photos", "coin_ptq", "2x12-b4-w", params, PHOTOS, str(tmp_path / "y.json"),
+                  str(tmp_path / "y"), float_fits=str(fits))  # fmt: skip
+
+
 def _row(dataset, codec, level, bpp, psnr):
     fields = {"dataset": dataset, "codec": codec, "level": level, "bpp": bpp, "psnr_rgb": psnr}
     parsed = rd.parse_level(codec, level)
@@ -148,18 +174,24 @@ def test_rd_table_reads_points(tmp_path, one_thread):
 
 def test_workflow_writes_the_rate_distortion_table_and_figures(workdir):
     config = tiny_config(**_block(codecs={"jpeg": [10, 50, 90], "png": ["full"], "coin": ["2x8"],
-                                          "coin_qn": ["2x8-b4-w"]},
-                                  params={"coin": {"iterations": 20},
-                                          "coin_qn": {"iterations": 20}}))  # fmt: skip
+                                          "coin_qn": ["2x8-b4-w"], "coin_ptq": ["2x8-b4-w", "2x8-b8-w"]},
+                                  params={"coin": {"iterations": 20}, "coin_qn": {"iterations": 20},
+                                          "coin_ptq": {"iterations": 20}}))  # fmt: skip
     write_config(workdir, config)
     targets = ["results/tables/rate_distortion_bd.csv", "results/tables/coin_reproduction.csv",
                "results/figures/rate_distortion.png", "results/figures/coin_quantization.png"]  # fmt: skip
     snakemake(workdir, *targets)
     table = pd.read_csv(workdir / "results/tables/rate_distortion.csv")
-    assert sorted(table["codec"]) == ["coin", "coin_qn", "jpeg", "jpeg", "jpeg", "png"]
+    codecs = ["coin", "coin_ptq", "coin_ptq", "coin_qn", "jpeg", "jpeg", "jpeg", "png"]
+    assert sorted(table["codec"]) == codecs
+    # both coin_ptq levels quantize the one float fit of 2x8
+    fit = workdir / "results/rd/skimage_photos/coin_ptq/float/2x8"
+    assert fit.with_suffix(".pt").exists() and json.loads(fit.with_suffix(".json").read_text())["seconds"] > 0
+    point = json.loads((workdir / "results/rd/skimage_photos/coin_ptq/2x8-b4-w.json").read_text())
+    assert point["float_fits"] == "results/rd/skimage_photos/coin_ptq/float/2x8.pt"
     assert (workdir / "results/rd/skimage_photos/coin/2x8.payloads/astronaut.coin").exists()
     bd = pd.read_csv(workdir / "results/tables/rate_distortion_bd.csv")
-    assert set(bd["curve"]) == {"coin", "coin_qn-w", "png"}
+    assert set(bd["curve"]) == {"coin", "coin_qn-w", "coin_ptq-w", "png"}
     for target in targets:
         assert (workdir / target).stat().st_size > 0
 

@@ -61,6 +61,8 @@ STAGES: dict[str, Stage] = {
     "teacher_student": Stage(
         "results/l0/teacher_student", "n{samples}/{l0method}/{strength}/seed{seed}", "/{file}"
     ),
+    # coin_ptq's float fit per architecture, shared by its levels (.pt tensors, .json record)
+    "rd_fits": Stage("results/rd", "{dataset}/{codec}/float/{arch}", ".{ext}"),
     "rd": Stage("results/rd", "{dataset}/{codec}/{level}", ".json"),
     "rd_payloads": Stage("results/rd", "{dataset}/{codec}/{level}", ".payloads"),
     "robustness": Stage("results/robustness", "{dataset}/{model}/seed{seed}", ".csv"),
@@ -119,7 +121,7 @@ INPUT_KINDS: dict[str, str] = {
 #: regular expression of each field when a path is parsed (fields not listed: one path segment)
 _FIELD_REGEX = {
     "seed": r"\d+", "job": r".+", "amount": r"[0-9][0-9.]*", "rate": r"dense|d\d+_k\d+",
-    "training": r"plain|distilled", "samples": r"\d+", "strength": r"[0-9][0-9.]*",
+    "training": r"plain|distilled", "samples": r"\d+", "strength": r"[0-9][0-9.]*", "arch": r"\d+x\d+",
 }  # fmt: skip
 _FORMATTER = string.Formatter()
 

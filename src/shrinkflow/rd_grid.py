@@ -41,6 +41,25 @@ def points(config: Mapping[str, Any]) -> list[dict[str, str]]:
     ]
 
 
+#: the codec whose levels share one float fit per architecture (rule fit_coin_ptq)
+SHARED_FIT = "coin_ptq"
+
+
+def fit_architecture(codec: str, level: str) -> str | None:
+    """The architecture whose shared float fit a point quantizes (``coin_ptq``), else None."""
+    return rd.parse_level(codec, level).architecture.name if codec == SHARED_FIT else None
+
+
+def float_fits(config: Mapping[str, Any]) -> list[dict[str, str]]:
+    """Every shared float fit: dataset, codec, arch (one per coin_ptq architecture and image set)."""
+    found = {
+        (p["dataset"], arch): None
+        for p in points(config)
+        if (arch := fit_architecture(p["codec"], p["level"])) is not None
+    }
+    return [{"dataset": d, "codec": SHARED_FIT, "arch": a} for d, a in found]
+
+
 def codec_params(config: Mapping[str, Any], codec: str) -> dict[str, Any]:
     """The user's parameters of one codec (the codec fills in its defaults)."""
     return dict((settings(config).get("params") or {}).get(codec) or {})

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from . import rd
-from .artifacts import read_json
+from .artifacts import atomic_path, read_json, write_json
 from .rd_grid import PACKAGED
 
 
@@ -72,8 +72,13 @@ def run_point(
     limit: int | None = None,
     threads: int = 1,
     log: logging.Logger | None = None,
+    float_fits: str | None = None,
 ) -> dict[str, Any]:
-    """Encode, store, decode and measure one (dataset, codec, level) point; write its result JSON."""
+    """Encode, store, decode and measure one (dataset, codec, level) point; write its result JSON.
+
+    ``float_fits``: a ``coin_ptq`` point's shared float fits (:func:`fit_float_point`), quantized here
+    instead of fitting again (the bytes are the same); the job's ``seconds`` then exclude the fit, which
+    the fits' sidecar records."""
     log = log or logging.getLogger(__name__)
     start = time.perf_counter()
     images, names, skipped = load_images(dataset, photos, npz, limit)
@@ -81,7 +86,16 @@ def run_point(
     if "threads" in rd.get(codec).params():
         params.setdefault("threads", threads)
     log.info("%s %s %s: %d images %s", dataset, codec, level, len(images), images.shape[1:])
-    result = rd.evaluate(codec, images, names, level, params, dataset=dataset, payload_dir=payload_dir)
+    fits = None
+    if float_fits is not None:
+        architecture = rd.parse_level(codec, level).architecture.name
+        merged = rd.get(codec).params(params)
+        fits = load_float_fits(float_fits, names, architecture, images.shape[1:3], merged)
+    result = rd.evaluate(
+        codec, images, names, level, params, dataset=dataset, payload_dir=payload_dir, float_fits=fits
+    )
+    if float_fits is not None:
+        result["float_fits"] = float_fits
     result["skipped_images"] = skipped
     result["images_source"] = (
         "scikit-image data files, resized: " + str(dict(photos)) if dataset == PACKAGED else npz
@@ -97,6 +111,70 @@ def run_point(
     mean = result["mean"]
     log.info("bpp %.4f, PSNR %.3f dB, MS-SSIM %.4f", mean["bpp"], mean["psnr_rgb"], mean["ms_ssim"])
     return result
+
+
+# ---- coin_ptq: one float fit per architecture ----
+
+
+def fit_float_point(
+    dataset: str,
+    architecture: str,
+    params: Mapping[str, Any],
+    photos: Mapping[str, Any],
+    fits_path: str,
+    sidecar_path: str,
+    npz: str | None = None,
+    limit: int | None = None,
+    threads: int = 1,
+    log: logging.Logger | None = None,
+) -> dict[str, Any]:
+    """Fit plain COIN at ``architecture`` to every image once, for all ``coin_ptq`` levels of it (rule
+    ``fit_coin_ptq``): the kept tensors to ``fits_path`` (``torch.save``), the fit's record (parameters,
+    per-image PSNR and seconds, the job's ``seconds``) to ``sidecar_path``."""
+    import torch
+
+    log = log or logging.getLogger(__name__)
+    start = time.perf_counter()
+    images, names, _ = load_images(dataset, photos, npz, limit)
+    codec = rd.get("coin_ptq")
+    params = codec.params({"threads": threads, **params})
+    log.info("%s coin_ptq float fit %s: %d images %s", dataset, architecture, len(images), images.shape[1:])
+    fits = codec.fit_float(images, architecture, params)
+    state = {
+        "architecture": architecture, "images": names, "shape": [int(v) for v in images.shape[1:3]],
+        "params": params,
+        "fits": [{"tensors": f.tensors, "psnr": f.psnr, "iteration": f.iteration, "seconds": f.seconds}
+                 for f in fits],
+    }  # fmt: skip
+    with atomic_path(fits_path) as tmp:
+        torch.save(state, tmp)
+    record = {
+        "dataset": dataset, "codec": "coin_ptq", "architecture": architecture, "params": params,
+        "images": [{"image": n, "fit_psnr_rgb_float": f.psnr, "best_iteration": f.iteration,
+                    "fit_seconds": f.seconds} for n, f in zip(names, fits, strict=True)],
+        "seconds": time.perf_counter() - start,  # the job's work: loading and fitting
+    }  # fmt: skip
+    write_json(sidecar_path, record)
+    log.info("mean float PSNR %.3f dB", float(np.mean([f.psnr for f in fits])))
+    return record
+
+
+def load_float_fits(
+    path: str, names: list[str], architecture: str, shape: tuple[int, int], params: Mapping[str, Any]
+) -> list[Any]:
+    """The float fits of :func:`fit_float_point`, checked against the images, architecture and parameters
+    of the point that quantizes them."""
+    import torch
+
+    from .rd.qn import FloatFit
+
+    state = torch.load(path, weights_only=True)
+    expected = {"architecture": architecture, "images": list(names), "shape": [int(v) for v in shape],
+                "params": dict(params)}  # fmt: skip
+    for key, want in expected.items():
+        if state[key] != want:
+            raise ValueError(f"{path}: {key} {state[key]!r} does not match this point's {want!r}; refit it")
+    return [FloatFit(f["tensors"], f["psnr"], f["iteration"], f["seconds"]) for f in state["fits"]]
 
 
 # ---- tables ----

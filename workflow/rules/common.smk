@@ -429,6 +429,10 @@ def benchmark_targets():
     files += [
         layout.benchmark("rate_distortion", "rd", **p) for p in rd_grid.points(config)
     ]
+    files += [
+        layout.benchmark("fit_coin_ptq", "rd_fits", **f)
+        for f in rd_grid.float_fits(config)
+    ]
     return list(dict.fromkeys(files))  # a seed-grouped job once
 
 
@@ -784,15 +788,26 @@ def l0_analysis_inputs(run):
 
 
 def rd_inputs(wildcards):
-    """A rate-distortion job reads the prepared dataset, except for the packaged photographs."""
-    if wildcards.dataset == rd_grid.PACKAGED:
-        return {}
-    return {"npz": layout.path("data", dataset=wildcards.dataset, ext="npz")}
+    """A rate-distortion job reads the prepared dataset, except for the packaged photographs; a coin_ptq
+    point also its architecture's shared float fit."""
+    inputs = {}
+    if wildcards.dataset != rd_grid.PACKAGED:
+        inputs["npz"] = layout.path("data", dataset=wildcards.dataset, ext="npz")
+    codec, level = getattr(wildcards, "codec", None), getattr(wildcards, "level", None)
+    arch = rd_grid.fit_architecture(codec, level) if codec and level else None
+    if arch:
+        fit = {"dataset": wildcards.dataset, "codec": codec, "arch": arch}
+        inputs["float_fits"] = layout.path("rd_fits", **fit, ext="pt")
+    return inputs
 
 
 def get_rd_gpu(wildcards):
     """One GPU for a neural codec whose config asks for CUDA."""
-    device = rd_grid.codec_params(config, wildcards.codec).get("device", "cpu")
+    return get_rd_gpu_of(wildcards.codec)
+
+
+def get_rd_gpu_of(codec):
+    device = rd_grid.codec_params(config, codec).get("device", "cpu")
     return 1 if str(device).startswith("cuda") else 0
 
 

@@ -32,6 +32,8 @@ from __future__ import annotations
 
 import math
 import struct
+import time
+from dataclasses import dataclass
 
 import numpy as np
 import torch
@@ -201,25 +203,68 @@ class _QuantizedCoin(RDCodec):
             return render(tensors, height, width)
 
 
+@dataclass(frozen=True)
+class FloatFit:
+    """One image's plain COIN fit before post-training quantization: its kept tensors (no batch axis), the
+    fit's PSNR and iteration, and its share of the batch's fitting seconds."""
+
+    tensors: list[torch.Tensor]
+    psnr: float
+    iteration: int
+    seconds: float
+
+
+def _float_fits(result, count: int) -> list[FloatFit]:
+    psnr, iteration, share = result.best_psnr, result.best_iteration, result.seconds / count
+    return [
+        FloatFit([s[b].cpu() for s in result.state], float(psnr[b]), int(iteration[b]), share)
+        for b in range(count)
+    ]
+
+
 class CoinPTQCodec(_QuantizedCoin):
+    """Plain COIN, quantized after training. The float fit does not depend on the bit width or the target, so
+    :meth:`fit_float` can fit once per architecture and :meth:`encode_many` quantize those fits at every
+    level (``float_fits``): the bytes are the same as fitting per level."""
+
     name = "coin_ptq"
+
+    def fit_float(self, images, architecture, params=None) -> list[FloatFit]:
+        """Plain COIN fits of uint8 N×H×W×3 ``images`` at ``architecture`` (e.g. "3x16"), in the batches
+        :meth:`encode_many` fits."""
+        images, parsed, merged = self.prepare(images, f"{architecture}-b8-w", params)
+        fits = []
+        for part in batches(len(images), merged["batch_images"]):
+            with torch_threads(merged["threads"]):
+                fits += _float_fits(fit_coin(images[part], parsed.architecture, merged), len(images[part]))
+        return fits
+
+    def encode_many(self, images, level, params=None, float_fits: list[FloatFit] | None = None):
+        if float_fits is None:
+            return super().encode_many(images, level, params)
+        images, parsed, _ = self.prepare(images, level, params)
+        if len(float_fits) != len(images):
+            raise ValueError(f"{len(float_fits)} float fits for {len(images)} images")
+        return self.quantize(float_fits, parsed, *images.shape[1:3])
 
     def fit_batch(self, images, level: QNLevel, params):
         result = fit_coin(images, level.architecture, params)
+        return self.quantize(_float_fits(result, len(images)), level, *images.shape[1:3])
+
+    def quantize(self, fits: list[FloatFit], level: QNLevel, height: int, width: int) -> list[Encoded]:
+        """Each float fit min–max quantized at the level's bits and target; the encode seconds are the fit's
+        share plus the quantization's."""
         indices = quantized_indices(level.architecture, level.quantize_biases)
-        height, width = images.shape[1:3]
         out = []
-        for b in range(len(images)):
-            tensors = [s[b].cpu() for s in result.state]
+        for fit_ in fits:
+            start = time.perf_counter()
+            tensors = fit_.tensors
             alphas = [max(float(tensors[i].abs().max()), 1e-30) / offset(level.bits) for i in indices]
             betas = [1.0 / np.float32(a) for a in alphas]
             alphas = [np.float32(a) for a in alphas]
             data = to_bytes(level, height, width, tensors, alphas, betas)
-            info = {
-                "fit_psnr_rgb_float": float(result.best_psnr[b]),
-                "best_iteration": int(result.best_iteration[b]),
-            }
-            out.append(Encoded(data, result.seconds / len(images), info))
+            info = {"fit_psnr_rgb_float": fit_.psnr, "best_iteration": fit_.iteration}
+            out.append(Encoded(data, fit_.seconds + time.perf_counter() - start, info))
         return out
 
 

@@ -34,18 +34,21 @@ def evaluate(
     params: Mapping[str, Any] | None = None,
     dataset: str | None = None,
     payload_dir: str | os.PathLike | None = None,
+    float_fits: Sequence[Any] | None = None,
 ) -> dict[str, Any]:
     """Encode, decode and measure uint8 N×H×W×3 ``images`` with ``codec`` at ``level``.
 
     Encode time of a batched neural fit is its batch's time divided by the batch size. With
     ``payload_dir`` each image's payload is also written there as ``{image}.{ext}`` (:data:`EXTENSIONS`),
-    exactly the bytes measured, and the records name the file.
+    exactly the bytes measured, and the records name the file. ``float_fits``: ``coin_ptq`` only, the images'
+    float fits (:meth:`.qn.CoinPTQCodec.fit_float`), quantized instead of fitting again.
     """
     if len(names) != len(images):
         raise ValueError(f"{len(names)} names for {len(images)} images")
     impl = get(codec)
     merged = impl.params(params)
-    encoded = impl.encode_many(images, level, merged)
+    extra = {} if float_fits is None else {"float_fits": list(float_fits)}
+    encoded = impl.encode_many(images, level, merged, **extra)
     records = []
     for name, image, item in zip(names, images, encoded, strict=True):
         start = time.perf_counter()
