@@ -391,6 +391,15 @@ def benchmark_targets():
         )
         for d, mo, s in robustness_jobs()
     ]
+    # the robustness references: identity runs of models the grid may not train
+    files += [
+        layout.benchmark(
+            "train",
+            "runs",
+            **grouped(run_fields((d, "identity", "full", mo, s))),
+        )
+        for d, mo, s in robustness_jobs()
+    ]
     compressed = model_grid.compressed_models(config)
     files += [
         layout.benchmark("compress_model", "models", **grouped(m)) for m in compressed
