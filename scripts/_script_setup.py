@@ -6,9 +6,10 @@ Snakemake puts this folder on ``sys.path`` and sets ``__file__`` to the real scr
 
 from __future__ import annotations
 
+import gc
 import logging
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 SRC = Path(__file__).resolve().parents[1] / "src"
@@ -74,3 +75,17 @@ def seed_jobs(
 
     inputs, outputs = split(smk.input, set(input_lists)), split(smk.output, set(output_lists))
     return list(zip(seeds, inputs, outputs, strict=True))
+
+
+def for_each_seed(
+    smk,
+    work: Callable[[int, dict, dict], None],
+    output_lists: Iterable[str] = (),
+    input_lists: Iterable[str] = (),
+) -> None:
+    """``work(seed, inputs, outputs)`` for each seed of :func:`seed_jobs`, one after the other. What ``work``
+    allocates is freed when it returns (and cycles are collected), so a job of several seeds peaks at about
+    the memory of one."""
+    for seed, inputs, outputs in seed_jobs(smk, output_lists, input_lists):
+        work(seed, inputs, outputs)
+        gc.collect()

@@ -1,7 +1,7 @@
 """Rules analyze_run and analyze_model: every enabled analysis of one run (or one compressed model) against
 its reference -> results/analysis/.../{analysis}.json (+ .npz) each, for each seed of the job."""
 
-from _script_setup import seed_jobs, setup
+from _script_setup import for_each_seed, setup
 
 log = setup(snakemake)
 
@@ -11,7 +11,9 @@ from shrinkflow.analysis.runner import run_analyses, write_results
 
 smk = snakemake
 torch.set_num_threads(smk.threads)
-for seed, inputs, outputs in seed_jobs(smk, output_lists=("json", "npz")):
+
+
+def work(seed, inputs, outputs):
     results = run_analyses(
         list(smk.params.analyses),
         inputs,
@@ -21,3 +23,6 @@ for seed, inputs, outputs in seed_jobs(smk, output_lists=("json", "npz")):
         log=log,
     )
     write_results(results, outputs["json"], outputs["npz"])
+
+
+for_each_seed(smk, work, output_lists=("json", "npz"))

@@ -1,7 +1,7 @@
 """Rule analyze_l0: every enabled analysis of an ℓ0 classifier against its dense twin (JSON + npz each), for
 each seed of the job."""
 
-from _script_setup import seed_jobs, setup
+from _script_setup import for_each_seed, setup
 
 log = setup(snakemake)
 
@@ -11,7 +11,9 @@ from shrinkflow.l0_stage import analyze_classifier
 
 smk = snakemake
 torch.set_num_threads(smk.threads)
-for seed, inputs, outputs in seed_jobs(smk, output_lists=("json", "npz")):
+
+
+def work(seed, inputs, outputs):
     analyze_classifier(
         inputs,
         outputs["json"],
@@ -21,3 +23,6 @@ for seed, inputs, outputs in seed_jobs(smk, output_lists=("json", "npz")):
         settings={k: dict(v) for k, v in smk.params.settings.items()},
         log=log,
     )
+
+
+for_each_seed(smk, work, output_lists=("json", "npz"))

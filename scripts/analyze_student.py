@@ -1,7 +1,7 @@
 """Rule analyze_student: every enabled analysis of an MCNC run or student against its teacher, for each seed
 of the job."""
 
-from _script_setup import seed_jobs, setup
+from _script_setup import for_each_seed, setup
 
 log = setup(snakemake)
 
@@ -14,7 +14,9 @@ from shrinkflow.student_stage import choose_teacher, teacher_path
 smk = snakemake
 torch.set_num_threads(smk.threads)
 teacher = choose_teacher(pd.read_csv(smk.input.capacity))
-for seed, inp, outputs in seed_jobs(smk, output_lists=("json", "npz"), input_lists=("teachers",)):
+
+
+def work(seed, inp, outputs):
     inputs = {k: inp[k] for k in ("data", "npz", "sidecar", "model")}
     inputs["reference_model"] = teacher_path(list(inp["teachers"]), teacher, seed)
     results = run_analyses(
@@ -23,3 +25,6 @@ for seed, inp, outputs in seed_jobs(smk, output_lists=("json", "npz"), input_lis
         reference_name=teacher,
     )  # fmt: skip
     write_results(results, outputs["json"], outputs["npz"], extra={"teacher": teacher})
+
+
+for_each_seed(smk, work, output_lists=("json", "npz"), input_lists=("teachers",))

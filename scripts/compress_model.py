@@ -1,14 +1,16 @@
 """Rule compress_model: a trained run -> results/models/<run>/{scheme}/{amount}/{model.bin, metrics.json,
 history.csv}, for each seed of the job."""
 
-from _script_setup import seed_jobs, setup
+from _script_setup import for_each_seed, setup
 
 log = setup(snakemake)
 
 from shrinkflow.model_stage import compress_run
 
 smk = snakemake
-for seed, inputs, outputs in seed_jobs(smk):
+
+
+def work(seed, inputs, outputs):
     compress_run(
         inputs,
         outputs,
@@ -18,3 +20,6 @@ for seed, inputs, outputs in seed_jobs(smk):
         threads=smk.threads,
         log=log,
     )
+
+
+for_each_seed(smk, work)

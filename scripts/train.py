@@ -1,7 +1,7 @@
 """Rule train: a compressed artifact -> results/runs/.../seed{seed}/{model.pt, metrics.json, history.csv}, for
 each seed of the job (every seed of the run when seeds are grouped; the artifact is loaded once)."""
 
-from _script_setup import seed_jobs, setup
+from _script_setup import for_each_seed, setup
 
 log = setup(snakemake)
 
@@ -19,7 +19,9 @@ log.info("loaded %s view %s: train %s, test %s", wc.method, params.view, x_train
 config = TrainConfig(**params.train, threads=smk.threads)
 center = config.input_center
 offset = None if center is None else view_offset(sidecar, params.view, center, x_train.shape[1:])
-for seed, _, output in seed_jobs(smk):
+
+
+def work(seed, _, output):
     result = train(
         wc.model, x_train, y_train, x_test, y_test, sidecar["num_classes"], config, seed=seed, log=log,
         input_offset=offset,
@@ -36,3 +38,6 @@ for seed, _, output in seed_jobs(smk):
     }
     save_run(result, metrics, output["model"], output["history"], output["metrics"])
     log.info("seed %d: test accuracy %.4f", seed, metrics["test_accuracy"])
+
+
+for_each_seed(smk, work)

@@ -6,7 +6,7 @@ final assignment would keep (only each sample's assigned coefficients), and the 
 under ``stored_bytes_artifact``. One job trains each seed it is given (every seed when seeds are grouped).
 """
 
-from _script_setup import seed_jobs, setup
+from _script_setup import for_each_seed, setup
 
 log = setup(snakemake)
 
@@ -28,7 +28,9 @@ adaptive = AdaptiveConfig(
 )
 log.info("preset %s: %s; stored block %s", wc.preset, adaptive, x_train.shape[1:])
 config = TrainConfig(**params.train, threads=smk.threads)
-for seed, _, output in seed_jobs(smk):
+
+
+def work(seed, _, output):
     result = train_adaptive(
         wc.model,
         x_train,
@@ -59,3 +61,6 @@ for seed, _, output in seed_jobs(smk):
     }
     save_run(result, metrics, output["model"], output["history"], output["metrics"])
     log.info("seed %d: test accuracy %.4f, final assignment %.0f bytes", seed, metrics["test_accuracy"], kept)
+
+
+for_each_seed(smk, work)

@@ -1,14 +1,16 @@
 """Rule train_l0: one ℓ0 method at one strength on a registry classifier (raw pixels of the dataset's identity
 artifact) -> {model.bin (the payload), metrics.json, history.csv}, for each seed of the job."""
 
-from _script_setup import seed_jobs, setup
+from _script_setup import for_each_seed, setup
 
 log = setup(snakemake)
 
 from shrinkflow.l0_stage import train_classifier
 
 smk = snakemake
-for seed, inputs, outputs in seed_jobs(smk):
+
+
+def work(seed, inputs, outputs):
     train_classifier(
         {k: inputs[k] for k in ("npz", "sidecar")},
         outputs,
@@ -18,3 +20,6 @@ for seed, inputs, outputs in seed_jobs(smk):
         threads=smk.threads,
         log=log,
     )
+
+
+for_each_seed(smk, work)

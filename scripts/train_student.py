@@ -1,14 +1,16 @@
 """Rules train_mcnc / train_student: an MCNC run or a distillation student -> results/students/<run>/{rate}/
 {training}/{model.pt, metrics.json, history.csv} (+ model.bin, the MCNC payload), for each seed of the job."""
 
-from _script_setup import seed_jobs, setup
+from _script_setup import for_each_seed, setup
 
 log = setup(snakemake)
 
 from shrinkflow.student_stage import train_student
 
 smk = snakemake
-for seed, inputs, outputs in seed_jobs(smk, input_lists=("teachers",)):
+
+
+def work(seed, inputs, outputs):
     train_student(
         inputs,
         outputs,
@@ -19,3 +21,6 @@ for seed, inputs, outputs in seed_jobs(smk, input_lists=("teachers",)):
         threads=smk.threads,
         log=log,
     )
+
+
+for_each_seed(smk, work, input_lists=("teachers",))

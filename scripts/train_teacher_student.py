@@ -2,14 +2,16 @@
 {samples} samples of the teacher of each seed of the job -> {model.bin (the payload), metrics.json,
 history.csv}."""
 
-from _script_setup import seed_jobs, setup
+from _script_setup import for_each_seed, setup
 
 log = setup(snakemake)
 
 from shrinkflow.l0_stage import train_teacher_student
 
 smk = snakemake
-for seed, _, outputs in seed_jobs(smk):
+
+
+def work(seed, _, outputs):
     train_teacher_student(
         outputs,
         run={**dict(smk.wildcards.items()), "seed": str(seed)},
@@ -18,3 +20,6 @@ for seed, _, outputs in seed_jobs(smk):
         threads=smk.threads,
         log=log,
     )
+
+
+for_each_seed(smk, work)
