@@ -108,7 +108,10 @@ def test_coin_ptq_levels_quantize_one_shared_float_fit(tmp_path, one_thread):
             ).read_bytes()
             for key in ("psnr_rgb", "encoder_fit_psnr_rgb_float", "encoder_best_iteration"):
                 assert a[key] == b[key], key
-    # a fit made for other parameters or another architecture is refused, naming what differs
+    # the quantizing job's thread count is its own; a fit made for other parameters or another architecture
+    # is refused, naming what differs
+    run_point("skimage_photos", "coin_ptq", "2x8-b4-w", params, PHOTOS, str(tmp_path / "t.json"),
+              str(tmp_path / "t"), threads=2, float_fits=str(fits))  # fmt: skip
     with pytest.raises(ValueError, match="params"):
         run_point("skimage_photos", "coin_ptq", "2x8-b4-w", {"iterations": 21}, PHOTOS,
                   str(tmp_path / "x.json"), str(tmp_path / "x"), float_fits=str(fits))  # fmt: skip

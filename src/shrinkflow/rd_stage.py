@@ -163,14 +163,18 @@ def load_float_fits(
     path: str, names: list[str], architecture: str, shape: tuple[int, int], params: Mapping[str, Any]
 ) -> list[Any]:
     """The float fits of :func:`fit_float_point`, checked against the images, architecture and parameters
-    of the point that quantizes them."""
+    of the point that quantizes them (all but ``threads``: the quantizing job's own thread count)."""
     import torch
 
     from .rd.qn import FloatFit
 
     state = torch.load(path, weights_only=True)
+    def fitting(p: Mapping[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in p.items() if k != "threads"}
+
+    state["params"] = fitting(state["params"])
     expected = {"architecture": architecture, "images": list(names), "shape": [int(v) for v in shape],
-                "params": dict(params)}  # fmt: skip
+                "params": fitting(params)}  # fmt: skip
     for key, want in expected.items():
         if state[key] != want:
             raise ValueError(f"{path}: {key} {state[key]!r} does not match this point's {want!r}; refit it")

@@ -391,14 +391,20 @@ def benchmark_targets():
         )
         for d, mo, s in robustness_jobs()
     ]
-    # the robustness references: identity runs of models the grid may not train
+    # the references of the robustness and AdaptCompression runs: identity runs of models the grid may not
+    # train
+    references = [(d, mo, s) for d, mo, s in robustness_jobs()]
+    if config["analysis"][
+        "enabled"
+    ]:  # an analysed run's reference is trained for its analyses
+        references += [(d, mo, s) for d, _, _, mo, s in adaptive_runs()]
     files += [
         layout.benchmark(
             "train",
             "runs",
             **grouped(run_fields((d, "identity", "full", mo, s))),
         )
-        for d, mo, s in robustness_jobs()
+        for d, mo, s in references
     ]
     compressed = model_grid.compressed_models(config)
     files += [
@@ -811,7 +817,10 @@ def rd_inputs(wildcards):
 
 
 def get_rd_gpu(wildcards):
-    """One GPU for a neural codec whose config asks for CUDA."""
+    """One GPU for a neural codec whose config asks for CUDA; none for a coin_ptq level, which only
+    quantizes its architecture's shared fit."""
+    if rd_grid.fit_architecture(wildcards.codec, wildcards.level):
+        return 0
     return get_rd_gpu_of(wildcards.codec)
 
 
