@@ -94,7 +94,7 @@ def run_point(
     result = rd.evaluate(
         codec, images, names, level, params, dataset=dataset, payload_dir=payload_dir, float_fits=fits
     )
-    if float_fits is not None:
+    if fits is not None:
         result["float_fits"] = float_fits
     result["skipped_images"] = skipped
     result["images_source"] = (
@@ -172,12 +172,13 @@ def load_float_fits(
     def fitting(p: Mapping[str, Any]) -> dict[str, Any]:
         return {k: v for k, v in p.items() if k != "threads"}
 
-    state["params"] = fitting(state["params"])
+    stored = {"architecture": state["architecture"], "images": state["images"], "shape": state["shape"],
+              "params": fitting(state["params"])}  # fmt: skip
     expected = {"architecture": architecture, "images": list(names), "shape": [int(v) for v in shape],
                 "params": fitting(params)}  # fmt: skip
     for key, want in expected.items():
-        if state[key] != want:
-            raise ValueError(f"{path}: {key} {state[key]!r} does not match this point's {want!r}; refit it")
+        if stored[key] != want:
+            raise ValueError(f"{path}: {key} {stored[key]!r} does not match this point's {want!r}; refit it")
     return [FloatFit(f["tensors"], f["psnr"], f["iteration"], f["seconds"]) for f in state["fits"]]
 
 

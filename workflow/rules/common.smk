@@ -98,7 +98,7 @@ SEED_JOB = job_seed("{seed}")
 #: the seeds of the l0 block's classifier runs and of its teacher-student runs
 L0_SEEDS = l0_grid.classifier_seeds(config)
 #: the seeds of the MLP study's runs (MCNC runs and distillation students)
-MLP_SEEDS = mlp_study.seeds(config) or config["seeds"]
+MLP_SEEDS = mlp_study.seeds(config)
 TS_SEEDS = l0_grid.teacher_student_seeds(config)
 
 
@@ -143,11 +143,6 @@ def per_seed(inputs_of, seeds):
         return merged
 
     return inputs
-
-
-def seeds_factor(seeds):
-    """How many seeds one job handles (resources scale with it)."""
-    return len(seeds) if GROUP_SEEDS else 1
 
 
 # Peak memory per job (MB) by dataset size class; see README "Memory".
@@ -391,12 +386,10 @@ def benchmark_targets():
         )
         for d, mo, s in robustness_jobs()
     ]
-    # the references of the robustness and AdaptCompression runs: identity runs of models the grid may not
-    # train
-    references = [(d, mo, s) for d, mo, s in robustness_jobs()]
-    if config["analysis"][
-        "enabled"
-    ]:  # an analysed run's reference is trained for its analyses
+    # the references of the robustness and (analysed) AdaptCompression runs: identity runs of models the
+    # grid may not train
+    references = robustness_jobs()
+    if config["analysis"]["enabled"]:
         references += [(d, mo, s) for d, _, _, mo, s in adaptive_runs()]
     files += [
         layout.benchmark(
@@ -635,7 +628,8 @@ def grouped_runtime(minutes, seeds):
     """The runtime resource of a seed-grouped rule: ``minutes`` per seed (a number or a function of the
     wildcards) times the seeds one job handles."""
     per_seed_minutes = minutes if callable(minutes) else (lambda wildcards: minutes)
-    return lambda wildcards: per_seed_minutes(wildcards) * seeds_factor(seeds)
+    factor = len(seeds) if GROUP_SEEDS else 1
+    return lambda wildcards: per_seed_minutes(wildcards) * factor
 
 
 def get_gpu(wildcards):
@@ -688,13 +682,9 @@ def run_artifact(fields, ext):
     return layout.path("compressed", **compressed, ext=ext)
 
 
-def model_inputs(wildcards):
-    """What compressing a run reads: the run's model and metrics, and its artifact (fine-tuning data)."""
-    return run_model_inputs(dict(wildcards.items()))
-
-
-def run_model_inputs(fields):
-    """:func:`model_inputs` from the run's fields (wildcards with the seed; see :func:`per_seed`)."""
+def model_inputs(fields):
+    """What compressing a run reads: the run's model and metrics, and its artifact (fine-tuning data);
+    ``fields``: the wildcards with the seed (see :func:`per_seed`)."""
     fields = {k: fields[k] for k in layout.fields("runs") if k != "file"}
     return {
         "npz": run_artifact(fields, "npz"),

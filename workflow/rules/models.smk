@@ -5,7 +5,7 @@
 
 rule compress_model:
     input:
-        unpack(per_seed(run_model_inputs, config["seeds"])),
+        unpack(per_seed(model_inputs, config["seeds"])),
     output:
         payload=seeded(layout.pattern("models", file=MODEL_PAYLOAD), config["seeds"]),
         metrics=seeded(layout.pattern("models", file="metrics.json"), config["seeds"]),
@@ -72,7 +72,7 @@ rule analyze_model:
 
 rule search_model:
     input:
-        unpack(model_inputs),
+        unpack(lambda wildcards: model_inputs(dict(wildcards.items()))),
     output:
         search=layout.pattern("searches", file="search.json"),
     log:
