@@ -1,16 +1,18 @@
 """Shared start of every rule script: import the library from the checkout and send logs to the rule's log.
 
 Snakemake puts this folder on ``sys.path`` and sets ``__file__`` to the real script, so scripts start with
-``from _script_setup import setup; log = setup(snakemake)``.
+``from _script_setup import finish, setup; log = setup(snakemake)`` and end with ``finish()``.
 """
 
 from __future__ import annotations
 
 import gc
 import logging
+import os
 import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import NoReturn
 
 SRC = Path(__file__).resolve().parents[1] / "src"
 
@@ -84,8 +86,24 @@ def for_each_seed(
     input_lists: Iterable[str] = (),
 ) -> None:
     """``work(seed, inputs, outputs)`` for each seed of :func:`seed_jobs`, one after the other. What ``work``
-    allocates is freed when it returns (and cycles are collected), so a job of several seeds peaks at about
-    the memory of one."""
+    allocates is freed when it returns (and cycles are collected) before the next seed starts; the
+    allocator may still keep some of it, so a job of several seeds can peak somewhat above one seed's job."""
     for seed, inputs, outputs in seed_jobs(smk, output_lists, input_lists):
         work(seed, inputs, outputs)
         gc.collect()
+
+
+def finish() -> NoReturn:
+    """End a job whose outputs are all written: flush and close the log handlers and standard streams,
+    then leave with exit status 0 through ``os._exit``, skipping the interpreter's teardown.
+
+    With torch imported, Python's shutdown (freeing every module and object one by one) takes 0.5-1 s of
+    a job's wall time on a 2-core machine; nothing a rule script needs happens in it, since every output is
+    written and closed before this is called. A script that fails never gets here: it raises, and Python
+    exits as usual with the traceback in the log and a non-zero status.
+    """
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr, sys.__stdout__, sys.__stderr__):
+        if stream is not None and not stream.closed:
+            stream.flush()
+    os._exit(0)

@@ -1,7 +1,7 @@
 """Rules analyze_run and analyze_model: every enabled analysis of one run (or one compressed model) against
 its reference -> results/analysis/.../{analysis}.json (+ .npz) each, for each seed of the job."""
 
-from _script_setup import for_each_seed, setup
+from _script_setup import finish, for_each_seed, setup
 
 log = setup(snakemake)
 
@@ -26,3 +26,5 @@ def work(seed, inputs, outputs):
 
 
 for_each_seed(smk, work, output_lists=("json", "npz"))
+
+finish()

@@ -1,7 +1,7 @@
 """Rule analyze_l0: every enabled analysis of an ℓ0 classifier against its dense twin (JSON + npz each), for
 each seed of the job."""
 
-from _script_setup import for_each_seed, setup
+from _script_setup import finish, for_each_seed, setup
 
 log = setup(snakemake)
 
@@ -26,3 +26,5 @@ def work(seed, inputs, outputs):
 
 
 for_each_seed(smk, work, output_lists=("json", "npz"))
+
+finish()

@@ -4,7 +4,7 @@ Writes results/robustness/{dataset}/{model}/seed{seed}.csv: one row per test set
 accuracy, the raw test set first (method identity, level full).
 """
 
-from _script_setup import setup
+from _script_setup import finish, setup
 
 log = setup(snakemake)
 
@@ -44,3 +44,5 @@ rows.insert(0, "dataset", wc.dataset)
 log.info("\n%s", rows.to_string(index=False))
 with artifacts.atomic_path(smk.output.csv, suffix=".csv") as tmp:
     rows.to_csv(tmp, index=False)
+
+finish()

@@ -1,7 +1,7 @@
 """Rule analyze_student: every enabled analysis of an MCNC run or student against its teacher, for each seed
 of the job."""
 
-from _script_setup import for_each_seed, setup
+from _script_setup import finish, for_each_seed, setup
 
 log = setup(snakemake)
 
@@ -28,3 +28,5 @@ def work(seed, inp, outputs):
 
 
 for_each_seed(smk, work, output_lists=("json", "npz"), input_lists=("teachers",))
+
+finish()

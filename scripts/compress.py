@@ -1,6 +1,6 @@
 """Rule compress: results/data/{dataset}.npz -> results/compressed/{dataset}/{method}/{level}.npz + .json."""
 
-from _script_setup import setup
+from _script_setup import finish, setup
 
 log = setup(snakemake)
 
@@ -30,3 +30,5 @@ log.info(
 )
 artifacts.save_npz(snakemake.output.npz, arrays)
 artifacts.write_json(snakemake.output.sidecar, sidecar)
+
+finish()

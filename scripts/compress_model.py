@@ -1,7 +1,7 @@
 """Rule compress_model: a trained run -> results/models/<run>/{scheme}/{amount}/{model.bin, metrics.json,
 history.csv}, for each seed of the job."""
 
-from _script_setup import for_each_seed, setup
+from _script_setup import finish, for_each_seed, setup
 
 log = setup(snakemake)
 
@@ -23,3 +23,5 @@ def work(seed, inputs, outputs):
 
 
 for_each_seed(smk, work)
+
+finish()

@@ -1,7 +1,7 @@
 """Rule fit_coin_ptq: plain COIN at one architecture fitted to every image of an image set, once for all
 coin_ptq levels of that architecture -> results/rd/{dataset}/coin_ptq/float/{arch}.pt (+ .json)."""
 
-from _script_setup import setup
+from _script_setup import finish, setup
 
 log = setup(snakemake)
 
@@ -13,3 +13,5 @@ fit_float_point(
     smk.output.fits, smk.output.sidecar, npz=smk.input.get("npz"), limit=smk.params.limit,
     threads=smk.threads, log=log,
 )  # fmt: skip
+
+finish()

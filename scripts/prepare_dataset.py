@@ -1,6 +1,6 @@
 """Rule prepare_dataset: raw files -> results/data/{dataset}.npz (+ .json sidecar)."""
 
-from _script_setup import setup
+from _script_setup import finish, setup
 
 log = setup(snakemake)
 
@@ -23,3 +23,5 @@ log.info(
 )
 artifacts.save_npz(snakemake.output.npz, arrays)
 artifacts.write_json(snakemake.output.sidecar, meta)
+
+finish()

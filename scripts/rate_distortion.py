@@ -1,7 +1,7 @@
 """Rule rate_distortion: one codec at one level over an image set -> results/rd/{dataset}/{codec}/{level}.json
 and the stored payloads beside it (a coin_ptq level quantizes its architecture's shared float fit)."""
 
-from _script_setup import setup
+from _script_setup import finish, setup
 
 log = setup(snakemake)
 
@@ -13,3 +13,5 @@ run_point(
     dict(smk.params.photos), smk.output.json, smk.output.payloads, npz=smk.input.get("npz"),
     limit=smk.params.limit, threads=smk.threads, log=log, float_fits=smk.input.get("float_fits"),
 )  # fmt: skip
+
+finish()

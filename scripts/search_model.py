@@ -1,6 +1,6 @@
 """Rule search_model: accuracy-targeted search of one run and scheme -> results/searches/<run>/{scheme}/."""
 
-from _script_setup import setup
+from _script_setup import finish, setup
 
 log = setup(snakemake)
 
@@ -17,3 +17,5 @@ search_run(
     threads=smk.threads,
     log=log,
 )
+
+finish()

@@ -1,7 +1,7 @@
 """Rule train: a compressed artifact -> results/runs/.../seed{seed}/{model.pt, metrics.json, history.csv}, for
 each seed of the job (every seed of the run when seeds are grouped; the artifact is loaded once)."""
 
-from _script_setup import for_each_seed, setup
+from _script_setup import finish, for_each_seed, setup
 
 log = setup(snakemake)
 
@@ -41,3 +41,5 @@ def work(seed, _, output):
 
 
 for_each_seed(smk, work)
+
+finish()

@@ -6,7 +6,7 @@ final assignment would keep (only each sample's assigned coefficients), and the 
 under ``stored_bytes_artifact``. One job trains each seed it is given (every seed when seeds are grouped).
 """
 
-from _script_setup import for_each_seed, setup
+from _script_setup import finish, for_each_seed, setup
 
 log = setup(snakemake)
 
@@ -64,3 +64,5 @@ def work(seed, _, output):
 
 
 for_each_seed(smk, work)
+
+finish()

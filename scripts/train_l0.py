@@ -1,7 +1,7 @@
 """Rule train_l0: one ℓ0 method at one strength on a registry classifier (raw pixels of the dataset's identity
 artifact) -> {model.bin (the payload), metrics.json, history.csv}, for each seed of the job."""
 
-from _script_setup import for_each_seed, setup
+from _script_setup import finish, for_each_seed, setup
 
 log = setup(snakemake)
 
@@ -23,3 +23,5 @@ def work(seed, inputs, outputs):
 
 
 for_each_seed(smk, work)
+
+finish()

@@ -1,7 +1,7 @@
 """Rules train_mcnc / train_student: an MCNC run or a distillation student -> results/students/<run>/{rate}/
 {training}/{model.pt, metrics.json, history.csv} (+ model.bin, the MCNC payload), for each seed of the job."""
 
-from _script_setup import for_each_seed, setup
+from _script_setup import finish, for_each_seed, setup
 
 log = setup(snakemake)
 
@@ -24,3 +24,5 @@ def work(seed, inputs, outputs):
 
 
 for_each_seed(smk, work, input_lists=("teachers",))
+
+finish()

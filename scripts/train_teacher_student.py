@@ -2,7 +2,7 @@
 {samples} samples of the teacher of each seed of the job -> {model.bin (the payload), metrics.json,
 history.csv}."""
 
-from _script_setup import for_each_seed, setup
+from _script_setup import finish, for_each_seed, setup
 
 log = setup(snakemake)
 
@@ -23,3 +23,5 @@ def work(seed, _, outputs):
 
 
 for_each_seed(smk, work)
+
+finish()

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import copy
+
 import pytest
 import torch
 from torch import nn
 
 from shrinkflow import models
+from shrinkflow.models import base
 
 torch.set_num_threads(1)
 
@@ -83,6 +86,44 @@ def test_cnn1d_paper_layers_follow_the_paper_with_kernel_3_padding_1():
     # 16 values: 16 → 8 → 4 positions
     short = models.build("cnn1d_paper", (16,), 10)
     assert [m.in_features for m in short.modules() if isinstance(m, nn.Linear)] == [32 * 4, 128]
+
+
+@pytest.mark.parametrize("length", [1, 2, 7, 784])
+def test_pair_max_pool_matches_max_pool1d_values_and_gradients(length):
+    """Ties (ReLU zeros, repeated values) send the gradient to the first of a pair in both; an odd last value
+    is a window of its own."""
+    torch.manual_seed(length)
+    x = torch.relu(torch.randn(3, 4, length)).round(decimals=1)  # many exact ties
+    x[0, 0, :2] = 0.7
+    fast, plain = x.clone().requires_grad_(), x.clone().requires_grad_()
+    y_fast, y_plain = base.PairMaxPool1d()(fast), nn.MaxPool1d(2, ceil_mode=True)(plain)
+    weight = torch.randn_like(y_plain)
+    (y_fast * weight).sum().backward()
+    (y_plain * weight).sum().backward()
+    assert torch.equal(y_fast, y_plain)
+    assert torch.equal(fast.grad, plain.grad)
+
+
+def test_cnn1d_paper_trains_to_the_same_bytes_as_with_max_pool1d():
+    """The pool is a speed change only: the same init and batches give bit-identical weights."""
+    torch.manual_seed(0)
+    fast = models.build("cnn1d_paper", (5, 5, 1), 10)
+    plain = copy.deepcopy(fast)
+    for i, module in enumerate(plain.body):
+        if isinstance(module, base.PairMaxPool1d):
+            plain.body[i] = nn.MaxPool1d(2, ceil_mode=True)
+    assert sum(isinstance(m, base.PairMaxPool1d) for m in fast.modules()) == 2
+    assert not any(isinstance(m, base.PairMaxPool1d) for m in plain.modules())
+    x, y = torch.rand(64, 5, 5, 1), torch.randint(0, 10, (64,))
+    for model in (fast, plain):
+        opt = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+        for step in range(3):
+            batch = slice(step * 16, step * 16 + 32)
+            opt.zero_grad()
+            nn.functional.cross_entropy(model(x[batch]), y[batch]).backward()
+            opt.step()
+    for (name, a), b in zip(fast.state_dict().items(), plain.state_dict().values(), strict=True):
+        assert torch.equal(a, b), name
 
 
 def test_lenet300_parameter_count():

@@ -24,10 +24,9 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -46,6 +45,9 @@ from .train_utils import (
     seed_streams,
     sync,
 )
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 class TrainingDivergedError(RuntimeError):
@@ -353,6 +355,8 @@ def train(
                 bar.close()
 
         model.to("cpu").eval()
+        import pandas as pd  # here, not at the top: the analyses import this module and need no pandas
+
         history = pd.DataFrame(rows)
         metrics = _run_metrics(
             model_name, model, data, num_classes, config, seed, device, history, pred, mean, std

@@ -5,7 +5,17 @@ from __future__ import annotations
 
 from torch import nn
 
-from .base import Shape, ToImage, ToSequence, ToVector, ViewClassifier, image_geometry, numel, pooled
+from .base import (
+    PairMaxPool1d,
+    Shape,
+    ToImage,
+    ToSequence,
+    ToVector,
+    ViewClassifier,
+    image_geometry,
+    numel,
+    pooled,
+)
 
 
 def cnn1d_paper(input_shape: Shape, num_classes: int) -> ViewClassifier:
@@ -21,10 +31,10 @@ def cnn1d_paper(input_shape: Shape, num_classes: int) -> ViewClassifier:
     body = nn.Sequential(
         nn.Conv1d(1, 16, kernel_size=3, padding=1),
         nn.ReLU(),
-        nn.MaxPool1d(2, ceil_mode=True),
+        PairMaxPool1d(),
         nn.Conv1d(16, 32, kernel_size=3, padding=1),
         nn.ReLU(),
-        nn.MaxPool1d(2, ceil_mode=True),
+        PairMaxPool1d(),
         nn.Flatten(),
         nn.Linear(flat, 128),
         nn.ReLU(),
