@@ -5,6 +5,8 @@ Workload: ``cnn1d_paper`` on 784-value views (28 × 28 pixels), batch 128, one t
 
   pool      forward + backward of the first pool layer alone (128 × 16 × 784 ReLU outputs);
   step      one SGD training step of the whole model (forward, backward, update);
+  eval      the whole model's forward pass on 1,024 images under ``torch.inference_mode`` (the pool then
+            uses PyTorch's kernel: the ratio should be ~1);
 
 each with the model's ``PairMaxPool1d`` and with the same model where both pools are ``nn.MaxPool1d(2,
 ceil_mode=True)``, and their ratio (plain / pairs; above 1 = pairs faster). Both give the same bytes
@@ -80,11 +82,21 @@ def main() -> None:
 
         return step
 
+    x_eval = torch.rand(1024, 28, 28, 1)
+
+    def evaluate(net: nn.Module):
+        def step():
+            with torch.inference_mode():
+                net(x_eval)
+
+        return step
+
     rows = {
         "pool": best_of_pair(
             args.repeat, args.loops, pool_step(PairMaxPool1d()), pool_step(nn.MaxPool1d(2, ceil_mode=True))
         ),
         "step": best_of_pair(args.repeat, args.loops, train_step(model), train_step(with_plain_pools(model))),
+        "eval": best_of_pair(args.repeat, args.loops, evaluate(model), evaluate(with_plain_pools(model))),
     }
     print(f"{'workload':<10}{'pairs ms':>10}{'MaxPool1d ms':>14}{'ratio':>8}")
     for name, (fast, plain) in rows.items():

@@ -102,6 +102,8 @@ def test_pair_max_pool_matches_max_pool1d_values_and_gradients(length):
     (y_plain * weight).sum().backward()
     assert torch.equal(y_fast, y_plain)
     assert torch.equal(fast.grad, plain.grad)
+    with torch.inference_mode():  # no gradient needed: PyTorch's kernel
+        assert torch.equal(base.PairMaxPool1d()(x), y_plain.detach())
 
 
 def test_cnn1d_paper_trains_to_the_same_bytes_as_with_max_pool1d():

@@ -145,19 +145,24 @@ def numel(shape: Shape) -> int:
 
 
 class PairMaxPool1d(nn.MaxPool1d):
-    """``nn.MaxPool1d(2, ceil_mode=True)`` computed as a reshape and a max over each pair of neighbours.
+    """``nn.MaxPool1d(2, ceil_mode=True)`` that, when a gradient is needed, computes a reshape and a max over
+    each pair of neighbours instead.
 
     Same values and the same gradients: like MaxPool1d, a tie sends the gradient to the first element of
-    its pair, and an odd last value forms a window of its own (padded with −inf). PyTorch's CPU max-pool
-    kernel is slower than this whole-array form: fwd + bwd of 128 × 16 × 784 values take ~25-35% less time
-    (``benchmarks/bench_pool.py``). A subclass, so code that asks ``isinstance(m, nn.MaxPool1d)`` (structured
-    pruning) still sees a max-pool; it has no parameters, so state_dicts are unchanged.
+    its pair, and an odd last value forms a window of its own (padded with −inf). With autograd on,
+    PyTorch's CPU max-pool has to record the argmax of every window, and that kernel is slower than this
+    whole-array form: a training step of ``cnn1d_paper`` takes ~10% less time (``benchmarks/bench_pool.py``).
+    Without autograd (evaluation, analyses) PyTorch's own kernel is the faster one and is used. A subclass,
+    so code that asks ``isinstance(m, nn.MaxPool1d)`` (structured pruning) still sees a max-pool; it has no
+    parameters, so state_dicts are unchanged.
     """
 
     def __init__(self) -> None:
         super().__init__(2, ceil_mode=True)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if not (torch.is_grad_enabled() and x.requires_grad):
+            return super().forward(x)
         if x.shape[-1] % 2:
             x = F.pad(x, (0, 1), value=float("-inf"))
         return x.reshape(*x.shape[:-1], x.shape[-1] // 2, 2).max(dim=-1).values
