@@ -27,6 +27,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -226,6 +227,9 @@ def print_table(report: dict) -> None:
           f"{fmt(total['overhead_per_job'], '.2f')} s")  # fmt: skip
     print(f"no-op snakemake -n in the finished copy: best {report['noop_dry_run_seconds']:.2f} s "
           f"of {len(report['noop_dry_run_all'])} ({report['noop_dry_run_jobs']} jobs planned)")  # fmt: skip
+    before, after = report["import_torch_seconds"]
+    print(f"machine speed probe, python -c 'import torch' (best of 3): {before:.2f} s before the study, "
+          f"{after:.2f} s after")  # fmt: skip
 
 
 def run(cmd: list[str], cwd: Path) -> tuple[float, str]:
@@ -239,8 +243,20 @@ def run(cmd: list[str], cwd: Path) -> tuple[float, str]:
     return seconds, out
 
 
+def import_torch_seconds(repeat: int = 3) -> float:
+    """Best wall seconds of ``python -c "import torch"``: a probe of the machine's speed right now (shared
+    machines vary by 1.5x between hours), printed beside the study so two runs can be put side by side."""
+    best = float("inf")
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        subprocess.run([sys.executable, "-c", "import torch"], check=True)
+        best = min(best, time.perf_counter() - t0)
+    return best
+
+
 def bench(workdir: Path, args: argparse.Namespace) -> dict:
     copy_workflow(workdir)
+    probe_before = import_torch_seconds()
     study = []
     configfile = Path(args.configfile).resolve()
     if configfile != (ROOT / "config.yaml").resolve():
@@ -255,6 +271,7 @@ def bench(workdir: Path, args: argparse.Namespace) -> dict:
     for _ in range(args.noop_repeat):
         seconds, dry = run([*base, "-n", *targets], workdir)
         noop.append(seconds)
+    probe_after = import_torch_seconds()
     left = re.search(r"^total\s+(\d+)\s*$", dry, re.MULTILINE)
     rules = summarize(workdir, job_stats(output))
     return {
@@ -262,6 +279,7 @@ def bench(workdir: Path, args: argparse.Namespace) -> dict:
         "cpu_count": os.cpu_count(), "wall_seconds": wall, "noop_dry_run_seconds": min(noop),
         "noop_dry_run_all": noop,
         "noop_dry_run_jobs": int(left.group(1)) if left else 0, "rules": rules, "totals": totals(rules),
+        "import_torch_seconds": [probe_before, probe_after],
     }  # fmt: skip
 
 

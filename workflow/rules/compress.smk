@@ -10,6 +10,9 @@ rule compress:
         layout.benchmark("compress", "compressed")
     wildcard_constraints:
         method=CODEC_METHODS,
+    # first whenever ready: they are short, every training job waits for one, and a compress job asking
+    # for all cores would otherwise wait behind a lone training job while the other cores idle
+    priority: 10
     conda:
         "../../envs/torch.yaml"
     threads: config["threads"]["compress"]

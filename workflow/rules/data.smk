@@ -6,6 +6,7 @@ rule prepare_dataset:
         layout.log("prepare_dataset", "data"),
     benchmark:
         layout.benchmark("prepare_dataset", "data")
+    priority: 10  # everything downstream waits for it (see rule compress)
     conda:
         "../../envs/torch.yaml"
     threads: 1
