@@ -7,8 +7,9 @@ summary rows named ``*_seconds``, ``*_per_second``, ``seconds``, plus the benchm
 
 * JSON sidecars and metrics (``compressed/``, ``data/``, ``runs/**/metrics.json``, ``analysis/**/*.json``):
   equal after removing timing keys at any depth;
-* binary payloads (``*.npz``): byte for byte; ``model.pt``: every tensor of the state_dict exactly (files
-  written before shrinkflow saved through a file handle carry their temporary name inside the zip);
+* binary payloads (``*.npz``): byte for byte; ``*.pt``: every tensor exactly (dtype, shape, bytes) and
+  every other stored value by its repr (files written before shrinkflow saved through a file handle carry
+  their temporary name inside the zip);
 * CSVs (``history.csv``, ``robustness/``, ``tables/``): equal as text after removing timing columns, and
   for ``summary.csv`` and the reproduction tables the rows of timing metrics.
 
@@ -24,6 +25,7 @@ import io
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -53,15 +55,33 @@ def normalized_csv(path: Path) -> str:
     return out.getvalue()
 
 
+def _digest_object(obj: object, digest: Any) -> None:
+    """Feed a loaded .pt object into ``digest``: tensors by dtype, shape and raw bytes, containers item by
+    item, anything else (strings, numbers, None) by its repr."""
+    import torch
+
+    if torch.is_tensor(obj):
+        digest.update(f"T{obj.dtype}{tuple(obj.shape)}".encode())
+        digest.update(obj.detach().contiguous().reshape(-1).view(torch.uint8).numpy().tobytes())
+    elif isinstance(obj, dict):
+        digest.update(f"D{len(obj)}".encode())
+        for key, value in obj.items():
+            digest.update(repr(key).encode())
+            _digest_object(value, digest)
+    elif isinstance(obj, (list, tuple)):
+        digest.update(f"L{len(obj)}".encode())
+        for value in obj:
+            _digest_object(value, digest)
+    else:
+        digest.update(repr(obj).encode())
+
+
 def fingerprint(path: Path) -> str:
     if path.suffix == ".pt":
         import torch
 
-        state = torch.load(path, map_location="cpu", weights_only=True)
         digest = hashlib.sha256()
-        for key, tensor in state.items():
-            digest.update(key.encode() + str(tensor.dtype).encode() + str(tuple(tensor.shape)).encode())
-            digest.update(tensor.contiguous().numpy().tobytes())
+        _digest_object(torch.load(path, map_location="cpu", weights_only=True), digest)
         return digest.hexdigest()
     if path.suffix == ".json":
         return json.dumps(strip_json(json.loads(path.read_text())), sort_keys=False)

@@ -12,7 +12,7 @@ from torch import nn
 
 from shrinkflow import datasets
 from shrinkflow.runs import load_model, predict
-from shrinkflow.train_utils import without_timings
+from shrinkflow.train_utils import deterministic_torch, without_timings
 from shrinkflow.training import (
     TrainConfig,
     TrainHook,
@@ -81,6 +81,20 @@ def test_global_torch_state_is_restored():
         torch.random.get_rng_state(),
     )
     assert before[:2] == after[:2] and torch.equal(before[2], after[2])
+
+
+def test_deterministic_torch_sets_the_kernel_flag_and_restores_it(monkeypatch):
+    monkeypatch.setenv("CUBLAS_WORKSPACE_CONFIG", ":4096:8")  # what the CUDA branch would set
+
+    def flags():
+        enabled = torch.are_deterministic_algorithms_enabled()
+        return enabled, torch.is_deterministic_algorithms_warn_only_enabled()
+
+    before = flags()
+    for device, warn_only in (("cpu", False), ("cuda", True)):  # the flags only; nothing runs on the device
+        with deterministic_torch(torch.device(device), None):
+            assert flags() == (True, warn_only)
+        assert flags() == before
 
 
 def test_nan_inputs_stop_training_at_the_first_step():

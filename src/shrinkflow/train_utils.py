@@ -38,6 +38,18 @@ def without_timings(metrics: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in metrics.items() if not k.endswith(("_seconds", "_per_second"))}
 
 
+def _set_deterministic_algorithms(mode: bool, warn_only: bool) -> None:
+    """``torch.use_deterministic_algorithms`` without its import of ``torch._inductor`` (which imports
+    ``torch._dynamo``: ~1 s per job here). Besides the kernel flag, the public function sets inductor's
+    ``deterministic`` option, which only ``torch.compile`` reads; shrinkflow never compiles. Once inductor is
+    loaded (by anyone), the public function is called."""
+    set_flag = getattr(torch._C, "_set_deterministic_algorithms", None)
+    if "torch._inductor.config" in sys.modules or set_flag is None:
+        torch.use_deterministic_algorithms(mode, warn_only=warn_only)
+    else:
+        set_flag(mode, warn_only=warn_only)
+
+
 @contextlib.contextmanager
 def deterministic_torch(device: torch.device, threads: int | None) -> Iterator[None]:
     """Deterministic kernels, no cuDNN autotuning and ``threads`` torch threads; all restored afterwards.
@@ -54,7 +66,7 @@ def deterministic_torch(device: torch.device, threads: int | None) -> Iterator[N
     )
     if device.type == "cuda":
         os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
-    torch.use_deterministic_algorithms(True, warn_only=device.type == "cuda")
+    _set_deterministic_algorithms(True, warn_only=device.type == "cuda")
     torch.backends.cudnn.benchmark = False
     torch.backends.cudnn.deterministic = True
     if threads is not None:
@@ -62,7 +74,7 @@ def deterministic_torch(device: torch.device, threads: int | None) -> Iterator[N
     try:
         yield
     finally:
-        torch.use_deterministic_algorithms(saved[0], warn_only=saved[1])
+        _set_deterministic_algorithms(saved[0], warn_only=saved[1])
         torch.backends.cudnn.benchmark, torch.backends.cudnn.deterministic = saved[2], saved[3]
         if threads is not None:
             torch.set_num_threads(saved[4])

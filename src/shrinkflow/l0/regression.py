@@ -24,6 +24,7 @@ import pandas as pd
 import torch
 from torch import nn
 
+from .. import optim
 from ..train_hook import TrainHook
 from ..train_utils import deterministic_torch, seed_streams
 from ..training import TrainingDivergedError
@@ -101,7 +102,7 @@ def train_regression(
     _, order_seed = seed_streams(seed)
     with deterministic_torch(torch.device("cpu"), config.threads):
         module = hook.wrap_model(copy.deepcopy(model).train())
-        optimizer = torch.optim.Adam(module.parameters(), lr=config.lr, weight_decay=config.weight_decay)
+        optimizer = optim.Adam(module.parameters(), lr=config.lr, weight_decay=config.weight_decay)
         hook.setup(module, xt, yt)
         order = torch.Generator().manual_seed(order_seed)
         n = xt.shape[0]

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from .. import optim
 from .spec import Architecture
 
 W0 = 30.0
@@ -105,7 +106,7 @@ def fit(
     trainable = list(trainable)
     target255 = torch.round(target * 255.0)
     # fused Adam: one kernel per step instead of a dozen per tensor (same update rule)
-    optimizer = torch.optim.Adam(trainable, lr=lr, fused=True)
+    optimizer = optim.Adam(trainable, lr=lr, fused=True)
     batch = target.shape[0]
     best_state = [t.detach().clone() for t in trainable]
     best_psnr = torch.full((batch,), -math.inf, device=target.device)
