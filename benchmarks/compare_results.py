@@ -3,13 +3,13 @@
     python benchmarks/compare_results.py BEFORE/results AFTER/results
 
 Compares every file both folders should share, after dropping wall-clock values (keys, columns and
-summary rows named ``*_seconds``, ``*_per_second``, ``seconds``, plus the benchmark TSVs):
+summary rows named as :func:`is_timing` says, plus the benchmark TSVs):
 
 * JSON sidecars and metrics (``compressed/``, ``data/``, ``runs/**/metrics.json``, ``analysis/**/*.json``):
   equal after removing timing keys at any depth;
 * binary payloads (``*.npz``): byte for byte; ``*.pt``: every tensor exactly (dtype, shape, bytes) and
-  every other stored value by its repr (files written before shrinkflow saved through a file handle carry
-  their temporary name inside the zip);
+  every other stored value by its repr, timing keys dropped (files written before shrinkflow saved through
+  a file handle carry their temporary name inside the zip);
 * CSVs (``history.csv``, ``robustness/``, ``tables/``): equal as text after removing timing columns, and
   for ``summary.csv`` and the reproduction tables the rows of timing metrics.
 
@@ -34,7 +34,17 @@ SKIP_DIRS = {"benchmarks", "figures", "downloads"}
 
 
 def is_timing(name: str) -> bool:
-    return name == "seconds" or name.endswith(TIMING_SUFFIXES) or name in ("s", "h:m:s")
+    """Wall-clock values: ``seconds``, ``*_seconds``, ``*_per_second``, the same with a suffix
+    (``encoder_fit_seconds_batch``, ``compressed_images_per_second_batch1``), speed-ups (ratios of times)
+    and the benchmark TSV's ``s`` / ``h:m:s``."""
+    return (
+        name == "seconds"
+        or name.endswith(TIMING_SUFFIXES)
+        or any(f"{suffix}_" in name for suffix in TIMING_SUFFIXES)
+        or "speedup" in name
+        or name.endswith("_time")  # the rate-distortion results' encoding_time / decoding_time
+        or name in ("s", "h:m:s")
+    )
 
 
 def strip_json(obj):
@@ -66,6 +76,8 @@ def _digest_object(obj: object, digest: Any) -> None:
     elif isinstance(obj, dict):
         digest.update(f"D{len(obj)}".encode())
         for key, value in obj.items():
+            if is_timing(str(key)):
+                continue
             digest.update(repr(key).encode())
             _digest_object(value, digest)
     elif isinstance(obj, (list, tuple)):

@@ -238,3 +238,24 @@ def test_image_formats_reject_channel_counts_they_cannot_store():
 def test_unusable_parameters_are_rejected(name, params, pattern):
     with pytest.raises(LevelError, match=pattern):
         codecs.get(name).params(params)
+
+
+def test_random_projection_and_the_error_do_not_depend_on_blas_threads():
+    """With 2 BLAS threads OpenBLAS splits the sums of a large product differently; the projection and the
+    reconstruction error must still give the same bytes (a job's thread count is not part of the result)."""
+    from threadpoolctl import threadpool_limits
+
+    from shrinkflow import datasets
+    from shrinkflow.compress import reconstruction_error
+
+    images = datasets.get("mnist5k").prepare()[0]["x_train"]
+    codec = codecs.get("random_projection")
+    params = codec.params({})
+    outcomes = []
+    for blas_threads in (1, 2):
+        with threadpool_limits(limits=blas_threads, user_api="blas"):
+            payload = codec.encode(images, 256, params, np.random.default_rng(0))
+            decoded = codec.decode(payload, "pixels")
+            error = reconstruction_error(images, decoded)
+            outcomes.append((payload.arrays["codes"].tobytes(), decoded.tobytes(), error))
+    assert outcomes[0] == outcomes[1]

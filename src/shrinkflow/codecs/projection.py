@@ -6,6 +6,9 @@ standard normals of shape k×d divided by √k), so train and test share it and 
 quantized projections: ``bits``-bit codes bit-packed over the split plus a float32 offset and step per
 projection coordinate (``8·k`` bytes per split).
 
+The matrix products run on one BLAS thread (``threadpoolctl``): with more, OpenBLAS splits sums differently,
+and the payload would depend on the job's thread count.
+
 Views: ``coefficients`` = the dequantized k-vector (N×k); ``pixels`` = the minimum-norm image consistent
 with it, ``Rᵀ(RRᵀ)⁻¹y``, clipped to [0, 1] and reshaped to N×H×W×C (exact up to quantization when k = d).
 """
@@ -18,6 +21,8 @@ import numpy as np
 
 if TYPE_CHECKING:  # torch is imported where it is used: the registry loads without it
     import torch
+
+from threadpoolctl import threadpool_limits
 
 from .base import Codec, Payload, check_view
 from .levels import check_int_param, parse_int
@@ -37,7 +42,8 @@ def reconstruction_matrix(projection: np.ndarray) -> np.ndarray:
     import scipy.linalg
 
     r = projection.astype(np.float64)
-    return scipy.linalg.solve(r @ r.T, r, assume_a="pos").astype(np.float32)
+    with threadpool_limits(limits=1, user_api="blas"):
+        return scipy.linalg.solve(r @ r.T, r, assume_a="pos").astype(np.float32)
 
 
 class RandomProjection(Codec):
@@ -60,8 +66,10 @@ class RandomProjection(Codec):
         r_t = np.ascontiguousarray(projection_matrix(params["seed"], level, d).T)
         flat = images.reshape(n, d)
         projected = np.empty((n, level), np.float32)
-        for start in range(0, n, _CHUNK):
-            projected[start : start + _CHUNK] = (flat[start : start + _CHUNK].astype(np.float32) / 255) @ r_t
+        with threadpool_limits(limits=1, user_api="blas"):
+            for start in range(0, n, _CHUNK):
+                chunk = flat[start : start + _CHUNK].astype(np.float32) / 255
+                projected[start : start + _CHUNK] = chunk @ r_t
         codes, offset, step = quantize(projected, bits)
         meta = {
             "k": level,
@@ -93,8 +101,9 @@ class RandomProjection(Codec):
             return projected
         back = reconstruction_matrix(projection_matrix(meta["seed"], k, meta["d"]))
         pixels = np.empty((n, meta["d"]), np.float32)
-        for start in range(0, n, _CHUNK):
-            pixels[start : start + _CHUNK] = projected[start : start + _CHUNK] @ back
+        with threadpool_limits(limits=1, user_api="blas"):
+            for start in range(0, n, _CHUNK):
+                pixels[start : start + _CHUNK] = projected[start : start + _CHUNK] @ back
         np.clip(pixels, 0.0, 1.0, out=pixels)
         return pixels.reshape(n, meta["height"], meta["width"], meta["channels"])
 
