@@ -15,7 +15,6 @@ rule train_l0:
         layout.log("train_l0", "l0", seed=SEED_JOB),
     benchmark:
         layout.benchmark("train_l0", "l0", seed=SEED_JOB)
-    priority: 5  # see rule train
     conda:
         "../../envs/torch.yaml"
     threads: config["threads"]["train"]
@@ -78,7 +77,6 @@ rule train_teacher_student:
         layout.log("train_teacher_student", "teacher_student", seed=SEED_JOB),
     benchmark:
         layout.benchmark("train_teacher_student", "teacher_student", seed=SEED_JOB)
-    priority: 5  # see rule train
     conda:
         "../../envs/torch.yaml"
     threads: 1

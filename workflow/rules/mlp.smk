@@ -16,7 +16,6 @@ rule train_mcnc:
         layout.benchmark("train_mcnc", "students", seed=SEED_JOB)
     wildcard_constraints:
         rate=r"d\d+_k\d+",
-    priority: 5  # see rule train
     conda:
         "../../envs/torch.yaml"
     threads: 1
@@ -46,7 +45,6 @@ rule train_student:
         layout.benchmark("train_student", "students", seed=SEED_JOB)
     wildcard_constraints:
         rate="dense",
-    priority: 5  # see rule train
     conda:
         "../../envs/torch.yaml"
     threads: 1

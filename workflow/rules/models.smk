@@ -14,7 +14,6 @@ rule compress_model:
         layout.log("compress_model", "models", seed=SEED_JOB),
     benchmark:
         layout.benchmark("compress_model", "models", seed=SEED_JOB)
-    priority: 5  # see rule train
     conda:
         "../../envs/torch.yaml"
     threads: 1
@@ -80,7 +79,6 @@ rule search_model:
         layout.log("search_model", "searches"),
     benchmark:
         layout.benchmark("search_model", "searches")
-    priority: 5  # see rule train
     conda:
         "../../envs/torch.yaml"
     threads: 1

@@ -47,7 +47,6 @@ rule fit_coin_ptq:
     wildcard_constraints:
         dataset="|".join(rd_grid.image_sets()),
         arch=r"\d+x\d+",
-    priority: 5  # see rule train
     conda:
         "../../envs/torch.yaml"
     threads: config["threads"]["train"]

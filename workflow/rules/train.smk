@@ -13,9 +13,6 @@ rule train:
         layout.benchmark("train", "runs", seed=SEED_JOB)
     wildcard_constraints:
         method=CODEC_METHODS,
-    # jobs that train (and unlock later jobs) go before the analyses and rate-distortion
-    # jobs, which are leaves: long jobs first, short ones fill the cores at the end
-    priority: 5
     conda:
         "../../envs/torch.yaml"
     threads: config["threads"]["train"]
@@ -44,7 +41,6 @@ rule train_adaptive:
         layout.path("logs", folder="train_adaptive", job=ADAPTIVE_JOB_KEY),
     benchmark:
         layout.path("benchmarks", folder="train_adaptive", job=ADAPTIVE_JOB_KEY)
-    priority: 5  # see rule train
     conda:
         "../../envs/torch.yaml"
     threads: config["threads"]["train"]
