@@ -131,6 +131,18 @@ def test_runtime_plot_from_benchmark_files(tmp_path):
     _check_written(plots.plot_runtime(df, tmp_path / "runtime.png"), "runtime")
 
 
+def test_runtime_memory_leaves_out_jobs_too_short_to_be_sampled():
+    """Snakemake's first memory sample comes 0.5 s in: a 0.4 s job's 0 MB and a 0.7 s job's start-up sample
+    are not peaks."""
+    from shrinkflow.plots.runtime import rss_rows
+
+    df = pd.DataFrame(
+        {"rule": ["compress", "compress", "train", "train"], "s": [0.4, 0.7, 1.0, 9.0],
+         "max_rss": [0.0, 2.9, 310.0, None]}
+    )  # fmt: skip
+    assert rss_rows(df)["s"].tolist() == [1.0]
+
+
 def test_missing_columns_or_empty_tables_give_a_no_data_figure(tmp_path, caplog):
     empty = pd.DataFrame()
     for name, fn in (
