@@ -22,13 +22,18 @@ import numpy as np
 if TYPE_CHECKING:  # torch is imported where it is used: the registry loads without it
     import torch
 
-from threadpoolctl import threadpool_limits
-
 from .base import Codec, Payload, check_view
 from .levels import check_int_param, parse_int
 from .quantize import MAX_BITS, dequantize, pack_bits, quantize, unpack_bits
 
 _CHUNK = 16384
+
+
+def _one_blas_thread():
+    """Context: BLAS on one thread (imported here: the codec registry loads at Snakefile parse time)."""
+    from threadpoolctl import threadpool_limits
+
+    return threadpool_limits(limits=1, user_api="blas")
 
 
 def projection_matrix(seed: int, k: int, d: int) -> np.ndarray:
@@ -42,7 +47,7 @@ def reconstruction_matrix(projection: np.ndarray) -> np.ndarray:
     import scipy.linalg
 
     r = projection.astype(np.float64)
-    with threadpool_limits(limits=1, user_api="blas"):
+    with _one_blas_thread():
         return scipy.linalg.solve(r @ r.T, r, assume_a="pos").astype(np.float32)
 
 
@@ -66,7 +71,7 @@ class RandomProjection(Codec):
         r_t = np.ascontiguousarray(projection_matrix(params["seed"], level, d).T)
         flat = images.reshape(n, d)
         projected = np.empty((n, level), np.float32)
-        with threadpool_limits(limits=1, user_api="blas"):
+        with _one_blas_thread():
             for start in range(0, n, _CHUNK):
                 chunk = flat[start : start + _CHUNK].astype(np.float32) / 255
                 projected[start : start + _CHUNK] = chunk @ r_t
@@ -101,7 +106,7 @@ class RandomProjection(Codec):
             return projected
         back = reconstruction_matrix(projection_matrix(meta["seed"], k, meta["d"]))
         pixels = np.empty((n, meta["d"]), np.float32)
-        with threadpool_limits(limits=1, user_api="blas"):
+        with _one_blas_thread():
             for start in range(0, n, _CHUNK):
                 pixels[start : start + _CHUNK] = projected[start : start + _CHUNK] @ back
         np.clip(pixels, 0.0, 1.0, out=pixels)
