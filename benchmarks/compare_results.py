@@ -39,8 +39,7 @@ def is_timing(name: str) -> bool:
     and the benchmark TSV's ``s`` / ``h:m:s``."""
     return (
         name == "seconds"
-        or name.endswith(TIMING_SUFFIXES)
-        or any(f"{suffix}_" in name for suffix in TIMING_SUFFIXES)
+        or any(suffix in name for suffix in TIMING_SUFFIXES)
         or "speedup" in name
         or name.endswith("_time")  # the rate-distortion results' encoding_time / decoding_time
         or name in ("s", "h:m:s")

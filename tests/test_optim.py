@@ -74,7 +74,8 @@ def test_zero_grad_clears_or_zeroes_the_gradients():
 
 def test_a_training_run_never_imports_dynamo():
     """The whole trainer (build, steps, evaluation) in a fresh interpreter: torch._dynamo stays unloaded.
-    With torch.optim's own classes this fails (their first add_param_group imports it)."""
+    With torch.optim's own classes (their first add_param_group imports it) or with
+    torch.use_deterministic_algorithms (it imports torch._inductor) this fails."""
     code = textwrap.dedent(
         """
         import sys

@@ -14,39 +14,44 @@ torch's, bit for bit (``tests/test_optim.py``); ``state_dict`` and every other m
 from __future__ import annotations
 
 import inspect
+from collections.abc import Callable
 from typing import Any
 
 import torch
 
+# resolved once, not per step: the functions inside torch's wrappers
+_add_param_group = inspect.unwrap(torch.optim.Optimizer.add_param_group)
+_zero_grad = inspect.unwrap(torch.optim.Optimizer.zero_grad)
+
 
 class _EagerMethods:
     """Mixin for a ``torch.optim`` optimizer: ``add_param_group``, ``zero_grad`` and ``step`` without the
-    wrappers that import ``torch._dynamo``. List it before the torch class, and name that class in
-    ``_torch_class``."""
+    wrappers that import ``torch._dynamo``. List it before the torch class, and set ``_torch_step`` to that
+    class's unwrapped ``step``."""
 
-    _torch_class: type[torch.optim.Optimizer]
+    _torch_step: Callable[..., Any]
 
     def add_param_group(self, param_group: dict[str, Any]) -> None:
-        inspect.unwrap(torch.optim.Optimizer.add_param_group)(self, param_group)
+        _add_param_group(self, param_group)
 
     def zero_grad(self, set_to_none: bool = True) -> None:
-        inspect.unwrap(torch.optim.Optimizer.zero_grad)(self, set_to_none)
+        _zero_grad(self, set_to_none)
 
     def step(self, closure: Any = None) -> Any:
-        # the torch class's step, under the grad mode its wrapper sets (Optimizer.__init__ wraps this
-        # method in turn with the profiler/hook wrapper, as for any optimizer; that one imports nothing)
+        # under the grad mode torch's wrapper sets (Optimizer.__init__ wraps this method in turn with the
+        # profiler/hook wrapper, as for any optimizer; that one imports nothing)
         with torch.set_grad_enabled(self.defaults["differentiable"]):
-            return inspect.unwrap(self._torch_class.step)(self, closure)
+            return self._torch_step(self, closure)
 
 
 class SGD(_EagerMethods, torch.optim.SGD):
     """``torch.optim.SGD`` (same arguments, same updates) without importing ``torch._dynamo``."""
 
-    _torch_class = torch.optim.SGD
+    _torch_step = staticmethod(inspect.unwrap(torch.optim.SGD.step))
 
 
 class Adam(_EagerMethods, torch.optim.Adam):
     """``torch.optim.Adam`` (same arguments, same updates, ``fused=True`` included) without importing
     ``torch._dynamo``."""
 
-    _torch_class = torch.optim.Adam
+    _torch_step = staticmethod(inspect.unwrap(torch.optim.Adam.step))
