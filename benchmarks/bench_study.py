@@ -60,6 +60,7 @@ COMPUTE: dict[str, list[tuple[str, tuple[str, ...]]] | None] = {
     "compress_model": [("models/{job}/metrics.json", ("seconds",))],  # the whole compress_run
     "search_model": [("searches/{job}/search.json", ("seconds",))],
     "analyze_run": [("analysis/{job}/*.json", ("seconds",))],  # loading counted in the first analysis
+    "analyze_reference": None,  # reference.npz records no timing (same inputs, same bytes)
     "train_l0": [("l0/{job}/metrics.json", ("seconds",))],  # the whole train_classifier, loading included
     "analyze_l0": [("analysis/l0/{job}/*.json", ("seconds",))],
     "train_teacher_student": [("l0/teacher_student/{job}/metrics.json", ("seconds",))],

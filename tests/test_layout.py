@@ -16,6 +16,7 @@ def test_paths_fill_every_stage_and_parse_back():
         "compressed": dict(dataset="mnist5k", method="jpeg", level="50", ext="json"),
         "runs": dict(dataset="cifar10", method="zfp_rate", level="4.5", model="cnn2d_bn", seed=12,
                      file="metrics.json"),
+        "reference_analysis": dict(dataset="mnist5k", model="cnn1d_paper", seed=2),
         "analysis": dict(dataset="mnist5k", method="dct", level="8", model="cnn1d_paper", seed=0,
                          analysis="boundaries", ext="json"),
         "models": dict(dataset="mnist5k", method="identity", level="full", model="lenet300", seed=1,

@@ -22,6 +22,8 @@ from typing import Any
 
 #: the key of one trained run; analyses of a run share it, so every result keeps the run's lineage
 RUN_KEY = "{dataset}/{method}/{level}/{model}/seed{seed}"
+#: the key of a reference run (raw data) of a model and seed, against which the analyses compare a run
+REFERENCE_KEY = "{dataset}/identity/full/{model}/seed{seed}"
 #: the key of one compressed model: the run it came from, then how it was compressed
 MODEL_KEY = RUN_KEY + "/{scheme}/{amount}"
 #: the key of an MCNC run or distillation student: the dense run it stands for, its rate (d{d}_k{k} or
@@ -49,6 +51,9 @@ STAGES: dict[str, Stage] = {
     "data": Stage("results/data", "{dataset}", ".{ext}"),
     "compressed": Stage("results/compressed", "{dataset}/{method}/{level}", ".{ext}"),
     "runs": Stage("results/runs", RUN_KEY, "/{file}"),
+    # the reference's half of the analyses (shrinkflow.analysis.reference), before "analysis" (which would
+    # also match it)
+    "reference_analysis": Stage("results/analysis", REFERENCE_KEY, "/reference.npz"),
     "analysis": Stage("results/analysis", RUN_KEY, "/{analysis}.{ext}"),
     "models": Stage("results/models", MODEL_KEY, "/{file}"),
     "model_analysis": Stage("results/analysis", MODEL_KEY, "/{analysis}.{ext}"),

@@ -1,7 +1,39 @@
 # Correctness and robustness analyses. Every enabled analysis of one run in one job (shrinkflow.analysis.ANALYSES,
 # one file each per run): a job pays one Python start, one `import torch` and one load of the run pair for all
 # of them. Changing one analysis's settings reruns every analysis of the runs (README "How caching works").
-# Every run is compared with its reference (identity data, same model and seed), built when missing.
+# Every run is compared with its reference (identity data, same model and seed), built when missing. What the
+# analyses compute on the reference alone is computed once per reference (analyze_reference) and read by
+# every analyze_run and analyze_model job of that reference (shrinkflow.analysis.reference).
+
+
+rule analyze_reference:
+    input:
+        data=layout.pattern("data", ext="npz"),
+        data_sidecar=layout.pattern("data", ext="json"),
+        model=seeded(
+            layout.pattern("runs", method="identity", level="full", file="model.pt"),
+            config["seeds"],
+        ),
+    output:
+        npz=seeded(layout.pattern("reference_analysis"), config["seeds"]),
+    log:
+        layout.log("analyze_reference", "reference_analysis", seed=SEED_JOB),
+    benchmark:
+        layout.benchmark("analyze_reference", "reference_analysis", seed=SEED_JOB)
+    conda:
+        "../../envs/torch.yaml"
+    threads: 1
+    resources:
+        mem_mb=get_mem_mb,
+        runtime=grouped_runtime(analysis_runtime(), config["seeds"]),
+    params:
+        seeds=job_seeds(config["seeds"]),
+        analyses=config["analysis"]["enabled"],
+        settings={
+            name: config["analysis"][name] for name in config["analysis"]["enabled"]
+        },
+    script:
+        "../../scripts/analyze_reference.py"
 
 
 rule analyze_run:

@@ -671,7 +671,15 @@ def analysis_inputs(fields):
         "sidecar": run_artifact(fields, "json"),
         "model": layout.path("runs", **fields, file="model.pt"),
         "reference_model": layout.path("runs", **reference, file="model.pt"),
+        "reference_cache": reference_cache(fields),
     }
+
+
+def reference_cache(fields):
+    """The reference's half of the analyses (rule analyze_reference) for a run's dataset, model and seed."""
+    return layout.path(
+        "reference_analysis", **{k: fields[k] for k in ("dataset", "model", "seed")}
+    )
 
 
 def run_artifact(fields, ext):
@@ -708,6 +716,7 @@ def model_analysis_inputs(fields):
         "reference_model": layout.path(
             "runs", **{**run, "method": "identity", "level": "full"}, file="model.pt"
         ),
+        "reference_cache": reference_cache(run),
     }
 
 

@@ -3,8 +3,10 @@
 The per-run analyses form a registry (:data:`ANALYSES`, ``get(name)``): one module each, with a public entry
 function on arrays or models and a ``run(pair, settings)`` that computes the analysis of one
 :class:`~shrinkflow.analysis.pairs.RunPair` (a run and its reference) with the ``analysis.<name>`` config
-settings. The workflow defines one rule per registry entry, so adding an analysis is one module plus one
-line below. Results are dicts of JSON-able values; per-image numpy arrays sit under the ``"arrays"`` key
+settings. What a module computes on the reference alone sits in its optional ``reference_part(reference,
+x_raw, settings)``, which ``run`` reads through ``pair.reference_part``: the workflow computes it once per
+reference (:mod:`~shrinkflow.analysis.reference`). Adding an analysis is one module plus one line below.
+Results are dicts of JSON-able values; per-image numpy arrays sit under the ``"arrays"`` key
 (:func:`split_arrays` separates them before writing JSON):
 
 * ``output`` (:func:`output_analysis`): accuracy, confusion, agreement, misclassification cost Δ_{μ,d}

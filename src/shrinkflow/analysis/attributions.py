@@ -147,6 +147,7 @@ def attribution_analysis(
     occlusion_stride: int = 2,
     normalize: bool = True,
     n_maps: int = 4,
+    reference_arrays: Mapping[str, np.ndarray] | None = None,
 ) -> dict[str, Any]:
     """Compare the attribution maps of ``model`` and ``reference_model`` on a seeded subset of test images.
 
@@ -156,6 +157,8 @@ def attribution_analysis(
     codecs.
     ``numpy_forward``: raw images → the model's logits, used only for the Occlusion fallback.
     ``batch_rows``: images per forward pass (memory and speed; see :func:`attribute`).
+    ``reference_arrays``: the reference's targets and maps from :func:`reference_attributions` with the same
+    subset and options (computed here when None).
     Per-image similarities and example maps come back under ``"arrays"``.
     """
     unknown = [m for m in methods if m not in METHODS]
@@ -205,25 +208,31 @@ def attribution_analysis(
         "occlusion_baseline": 0.0,
     }
     arrays: dict[str, np.ndarray] = {"image_indices": idx}
+    used = [] if forward is None else [m for m in methods if m == "occlusion"] if fallback else list(methods)
+    options = dict(
+        ig_steps=ig_steps, batch_rows=batch_rows,
+        occlusion_window=occlusion_window, occlusion_stride=occlusion_stride,
+    )  # fmt: skip
+    if reference_arrays is None:
+        reference_arrays = reference_attributions(
+            reference_model, x_all, n_images=n_images, seed=seed, methods=used, **options
+        )
+    elif not np.array_equal(reference_arrays["image_indices"], idx):
+        raise ValueError("reference_arrays were computed on another image subset (n_images or seed differ)")
     with eval_mode(model, reference_model):
-        target = batched_logits(reference_model, x).argmax(dim=1)
+        target = torch.as_tensor(reference_arrays["targets"])
         arrays["targets"] = target.numpy()
         if forward is None:
             result.update(attribution_methods_used=[], target_agreement=None, arrays=arrays)
             return result
-        used = [m for m in methods if m == "occlusion"] if fallback else list(methods)
         result["attribution_methods_used"] = used
         result["target_agreement"] = float(
             (batched_logits(forward, x_model).argmax(dim=1) == target).double().mean()
         )
-        options = dict(
-            ig_steps=ig_steps, batch_rows=batch_rows,
-            occlusion_window=occlusion_window, occlusion_stride=occlusion_stride,
-        )  # fmt: skip
         keep = min(n_maps, idx.size)
         for method in used:
             maps = attribute(forward, x_model, target, method, **options)
-            ref_maps = attribute(reference_model, x, target, method, **options)
+            ref_maps = torch.as_tensor(reference_arrays[f"{method}_maps"])
             if normalize:
                 maps, ref_maps = _normalise(maps), _normalise(ref_maps)
             similarity = weighted_jaccard(maps, ref_maps)
@@ -237,6 +246,45 @@ def attribution_analysis(
         result["attribution_possible"] = False
     result["arrays"] = arrays
     return result
+
+
+def reference_attributions(
+    reference_model: nn.Module,
+    x_raw: np.ndarray | torch.Tensor,
+    *,
+    n_images: int,
+    seed: int,
+    methods: Sequence[str],
+    ig_steps: int = 32,
+    batch_rows: int = BATCH_ROWS,
+    occlusion_window: int = 4,
+    occlusion_stride: int = 2,
+) -> dict[str, np.ndarray]:
+    """The reference's side of :func:`attribution_analysis`: the image subset, the targets (the reference's
+    predicted classes) and its absolute maps per method (``{method}_maps``, not normalised)."""
+    x_all = as_float_tensor(x_raw)
+    idx = select_images(x_all.shape[0], n_images, seed)
+    x = x_all[idx].contiguous()
+    options = dict(
+        ig_steps=ig_steps, batch_rows=batch_rows,
+        occlusion_window=occlusion_window, occlusion_stride=occlusion_stride,
+    )  # fmt: skip
+    with eval_mode(reference_model):
+        target = batched_logits(reference_model, x).argmax(dim=1)
+        out = {"image_indices": idx, "targets": target.numpy()}
+        for method in methods:
+            out[f"{method}_maps"] = attribute(reference_model, x, target, method, **options).numpy()
+    return out
+
+
+def reference_part(reference: nn.Module, x_raw: np.ndarray, settings: Mapping[str, Any]) -> dict:
+    """The reference's targets and maps for every configured method (see
+    :mod:`~shrinkflow.analysis.reference`)."""
+    return reference_attributions(
+        reference, x_raw, n_images=settings["n_images"], seed=settings["seed"], methods=settings["methods"],
+        ig_steps=settings["ig_steps"], occlusion_window=settings["occlusion_window"],
+        occlusion_stride=settings["occlusion_stride"],
+    )  # fmt: skip
 
 
 def run(pair: RunPair, settings: Mapping[str, Any]) -> dict[str, Any]:
@@ -261,4 +309,5 @@ def run(pair: RunPair, settings: Mapping[str, Any]) -> dict[str, Any]:
         occlusion_stride=settings["occlusion_stride"],
         normalize=settings["normalize"],
         n_maps=settings["n_maps"],
+        reference_arrays=pair.reference_part("attributions", settings),
     )

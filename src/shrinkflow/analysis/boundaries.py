@@ -36,6 +36,8 @@ import torch
 from ._common import BATCH_ROWS, ForwardFn, as_float_tensor, batched_logits, eval_mode
 
 if TYPE_CHECKING:
+    from torch import nn
+
     from .pairs import RunPair
 
 
@@ -139,6 +141,7 @@ def boundary_analysis(
     initial_radius: float | None = None,
     growth: float = 2.0,
     batch_size: int = BATCH_ROWS,
+    reference_distances: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> dict[str, Any]:
     """Distances to the decision boundary of a model and its reference along the same seeded directions.
 
@@ -147,6 +150,8 @@ def boundary_analysis(
     Random directions in many dimensions rarely meet a boundary early: for a 1D CNN on mnist5k (pixels in
     [0, 1], image norms near 9) we measured medians of 15–35, so ``max_radius`` = 100 censors only a few
     per cent, where 10 censored most pairs (benchmarks/bench_analysis.py).
+    ``reference_distances``: the reference's ``(distances, censored)`` from :func:`boundary_distances` with
+    the same points, directions and options (computed here when None).
     Per-pair distances and censoring masks come back under ``"arrays"``.
     """
     x_t = as_float_tensor(x)
@@ -158,7 +163,15 @@ def boundary_analysis(
     options = dict(initial_radius=initial_radius, growth=growth, batch_size=batch_size)
     with torch.no_grad(), eval_mode(model_fn, reference_fn):
         dist, cens = boundary_distances(model_fn, x_t, directions, max_radius, tol, **options)
-        ref_dist, ref_cens = boundary_distances(reference_fn, x_t, directions, max_radius, tol, **options)
+        if reference_distances is None:
+            reference_distances = boundary_distances(
+                reference_fn, x_t, directions, max_radius, tol, **options
+            )
+    ref_dist, ref_cens = reference_distances
+    if ref_dist.shape != dist.shape:
+        raise ValueError(
+            f"reference_distances have shape {ref_dist.shape}, not {dist.shape} (points × directions)"
+        )
     median, median_lb = censored_median(dist, cens)
     ref_median, ref_median_lb = censored_median(ref_dist, ref_cens)
     ratio = median / ref_median if ref_median > 0 else None
@@ -187,14 +200,37 @@ def boundary_analysis(
     }
 
 
+def _points(x_raw: np.ndarray, settings: Mapping[str, Any]) -> np.ndarray:
+    from .attributions import select_images
+
+    return select_images(x_raw.shape[0], settings["n_points"], settings["seed"])
+
+
+def reference_part(reference: nn.Module, x_raw: np.ndarray, settings: Mapping[str, Any]) -> dict:
+    """The reference's distances and censoring masks (clipped input, as in :func:`run`; see
+    :mod:`~shrinkflow.analysis.reference`)."""
+    from .pairs import Clipped
+
+    points = _points(x_raw, settings)
+    x_t = as_float_tensor(x_raw[points])
+    shape = tuple(x_t.shape[1:])
+    directions = random_directions(x_t.shape[0], settings["n_directions"], shape, settings["seed"])
+    reference = Clipped(reference)
+    with torch.no_grad(), eval_mode(reference):
+        dist, cens = boundary_distances(reference, x_t, directions, settings["max_radius"], settings["tol"])
+    return {"point_indices": points, "distances": dist, "censored": cens}
+
+
 def run(pair: RunPair, settings: Mapping[str, Any]) -> dict[str, Any]:
     """The ``boundaries`` analysis: both models decide on raw images clipped to [0, 1] (valid images only)."""
-    from .attributions import select_images
     from .pairs import Clipped, raw_forward
 
     forward, _ = raw_forward(pair)
     forward, reference = Clipped(forward), Clipped(pair.reference)
-    points = select_images(pair.x_raw.shape[0], settings["n_points"], settings["seed"])
+    points = _points(pair.x_raw, settings)
+    stored = pair.reference_part("boundaries", settings)
+    if not np.array_equal(stored["point_indices"], points):
+        raise ValueError("the reference's boundary distances were computed on other test points")
     result = boundary_analysis(
         forward,
         reference,
@@ -203,6 +239,7 @@ def run(pair: RunPair, settings: Mapping[str, Any]) -> dict[str, Any]:
         max_radius=settings["max_radius"],
         tol=settings["tol"],
         seed=settings["seed"],
+        reference_distances=(stored["distances"], stored["censored"]),
     )
     result["point_indices"] = points.tolist()
     result["input_domain"] = "raw images clipped to [0, 1] for both models"

@@ -21,6 +21,8 @@ import torch
 from ._common import check_2d
 
 if TYPE_CHECKING:
+    from torch import nn
+
     from .pairs import RunPair
 
 
@@ -116,10 +118,15 @@ def feature_analysis(
     }
 
 
-def run(pair: RunPair, settings: Mapping[str, Any]) -> dict[str, Any]:
-    """The ``features`` analysis of a run and its reference (``analysis.features`` settings)."""
+def reference_part(reference: nn.Module, x_raw: np.ndarray, settings: Mapping[str, Any]) -> dict:
+    """The reference's embeddings of the raw test images (see :mod:`~shrinkflow.analysis.reference`)."""
     from .pairs import embeddings
 
-    return feature_analysis(
-        embeddings(pair.model, pair.x_view), embeddings(pair.reference, pair.x_raw), k=settings["k"]
-    )
+    return {"embeddings": embeddings(reference, x_raw)}
+
+
+def run(pair: RunPair, settings: Mapping[str, Any]) -> dict[str, Any]:
+    """The ``features`` analysis of a run and its reference (``analysis.features`` settings)."""
+    _, features = pair.model_outputs()
+    reference_features = pair.reference_part("features", settings)["embeddings"]
+    return feature_analysis(features, reference_features, k=settings["k"])

@@ -21,6 +21,8 @@ import numpy as np
 from ._common import check_2d
 
 if TYPE_CHECKING:
+    from torch import nn
+
     from .pairs import RunPair
 
 DISTANCE_KINDS = ("zero_one", "two_level")
@@ -173,16 +175,21 @@ def output_analysis(
     }
 
 
-def run(pair: RunPair, settings: Mapping[str, Any]) -> dict[str, Any]:
-    """The ``output`` analysis of a run and its reference (``analysis.output`` settings of the config)."""
+def reference_part(reference: nn.Module, x_raw: np.ndarray, settings: Mapping[str, Any]) -> dict:
+    """The reference's logits on the raw test images (see :mod:`~shrinkflow.analysis.reference`)."""
     from ..runs import predict
 
+    return {"logits": predict(reference, x_raw)}
+
+
+def run(pair: RunPair, settings: Mapping[str, Any]) -> dict[str, Any]:
+    """The ``output`` analysis of a run and its reference (``analysis.output`` settings of the config)."""
     kind = settings["distance"]
     distance = class_distance_matrix(
         kind, pair.num_classes, within=settings["two_level_within"], across=settings["two_level_across"]
     )
-    result = output_analysis(
-        predict(pair.model, pair.x_view), predict(pair.reference, pair.x_raw), pair.labels, distance=distance
-    )
+    logits, _ = pair.model_outputs()
+    reference_logits = pair.reference_part("output", settings)["logits"]
+    result = output_analysis(logits, reference_logits, pair.labels, distance=distance)
     result["distance"] = kind
     return result

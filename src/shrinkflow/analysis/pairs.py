@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
@@ -24,8 +24,12 @@ from torch import nn
 
 from .. import artifacts, codecs
 from ..compress import decode_split, encode_split
+from ..models.base import ViewClassifier
 from ..runs import load_model
 from ._common import Composed
+
+if TYPE_CHECKING:
+    from .reference import ReferenceCache
 
 
 @dataclass
@@ -34,6 +38,8 @@ class RunPair:
 
     ``x_raw``: raw test images as float32 N×H×W×C in [0, 1] (the reference's input); ``x_view``: the same
     test images as the run's model saw them (decoded from the artifact in the run's view); ``labels``: int64.
+    ``reference_cache``: the reference's half of the analyses, computed once per reference
+    (:mod:`~shrinkflow.analysis.reference`); without it each analysis computes it.
     """
 
     model: nn.Module
@@ -43,6 +49,22 @@ class RunPair:
     labels: np.ndarray
     view: str
     sidecar: dict[str, Any]
+    reference_cache: ReferenceCache | None = None
+    _model_outputs: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False)
+
+    def model_outputs(self) -> tuple[np.ndarray, np.ndarray]:
+        """The run's logits and embeddings on its test view (one pass, kept for the next analysis)."""
+        if self._model_outputs is None:
+            self._model_outputs = logits_and_embeddings(self.model, self.x_view)
+        return self._model_outputs
+
+    def reference_part(self, name: str, settings: Mapping[str, Any]) -> dict[str, np.ndarray]:
+        """What analysis ``name`` computes on the reference alone: stored, or computed now."""
+        if self.reference_cache is not None:
+            return self.reference_cache.part(name, settings)
+        from .reference import reference_part
+
+        return reference_part(name, self.reference, self.x_raw, settings)
 
     @property
     def codec(self) -> codecs.Codec:
@@ -69,15 +91,17 @@ def load_pair(
     model: nn.Module | None = None,
     reference_name: str | None = None,
     reference: nn.Module | None = None,
+    reference_cache: str | os.PathLike | None = None,
 ) -> RunPair:
     """Load a run's test data (raw and in its view) and both models (``model``: an already loaded module in
     place of ``model_pt``, e.g. a compressed model rebuilt from its payload; ``reference_name``: the
     reference's architecture when it differs, e.g. a distillation student's teacher; ``reference``: an
     already loaded reference in place of ``reference_pt``, e.g. an ℓ0 run's dense twin rebuilt from its
-    payload).
+    payload; ``reference_cache``: the reference's stored analysis half, a file of ``reference_pt``).
 
     Raises ``ValueError`` when the artifact's test labels are not the prepared dataset's (the artifact was
-    built from other data than the reference's).
+    built from other data than the reference's), or when ``reference_cache`` was computed from another model,
+    other test images or other settings.
     """
     data = artifacts.load_npz(data_npz)
     sidecar = artifacts.read_json(sidecar_json)
@@ -91,7 +115,12 @@ def load_pair(
     if reference is None:
         shape = tuple(x_raw.shape[1:])
         reference = load_model(reference_name or model_name, shape, num_classes, reference_pt)
-    return RunPair(model, reference, x_raw, x_view, labels, view, sidecar)
+    cache = None
+    if reference_cache is not None:
+        from .reference import ReferenceCache
+
+        cache = ReferenceCache(reference_cache, artifacts.sha256_file(reference_pt), x_raw)
+    return RunPair(model, reference, x_raw, x_view, labels, view, sidecar, cache)
 
 
 class CodecRoundTrip(nn.Module):
@@ -153,6 +182,33 @@ def numpy_forward(module: nn.Module) -> Callable[[np.ndarray], np.ndarray]:
             return module(torch.as_tensor(np.asarray(x, dtype=np.float32))).numpy()
 
     return forward
+
+
+@torch.inference_mode()
+def logits_and_embeddings(
+    model: nn.Module, x: np.ndarray, batch_size: int = 1024
+) -> tuple[np.ndarray, np.ndarray]:
+    """Logits and penultimate features of a registry model in one pass over ``x`` (for a model whose
+    ``forward`` is ``head(features(x))``; any other in two): the values :func:`shrinkflow.runs.predict` and
+    :func:`embeddings` give, bit for bit (same batches, same operations)."""
+    if type(model).forward is not ViewClassifier.forward or not isinstance(model, ViewClassifier):
+        from ..runs import predict
+
+        return predict(model, x, batch_size), embeddings(model, x, batch_size)
+    was_training = model.training
+    model.eval()
+    try:
+        xt = torch.as_tensor(np.asarray(x, dtype=np.float32))
+        logits, features = [], []
+        for i in range(0, xt.shape[0], batch_size):
+            f = model.features(xt[i : i + batch_size])
+            features.append(f)
+            logits.append(model.head(f).float())
+    finally:
+        model.train(was_training)
+    if not logits:
+        raise ValueError("cannot evaluate a model on an empty input (0 rows)")
+    return torch.cat(logits).numpy(), torch.cat(features).numpy()
 
 
 @torch.inference_mode()

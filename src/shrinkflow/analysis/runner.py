@@ -20,7 +20,8 @@ _RUN_FIELDS = ("dataset", "method", "level", "model")
 _EXTRA_FIELDS = ("scheme", "amount", "rate", "training")
 #: the files a per-run analysis reads (the rule's named inputs); a compressed model gives ``payload`` (its
 #: stored file, rebuilt by :func:`shrinkflow.model_compression.load`) instead of ``model``, a compressed
-#: reference ``reference_payload`` instead of ``reference_model``
+#: reference ``reference_payload`` instead of ``reference_model``. An optional ``reference_cache`` (the
+#: reference's half of the analyses, :mod:`~shrinkflow.analysis.reference`) saves recomputing it.
 INPUTS = ("data", "npz", "sidecar", "model", "reference_model")
 
 
@@ -37,6 +38,7 @@ def _load(inputs: Mapping[str, str], run: Mapping[str, Any], view: str, referenc
     return load_pair(
         inputs["data"], inputs["npz"], inputs["sidecar"], inputs.get("model", ""),
         inputs.get("reference_model", ""), run["model"], view, model, reference_name, reference,
+        inputs.get("reference_cache"),
     )  # fmt: skip
 
 
