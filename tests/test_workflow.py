@@ -77,6 +77,19 @@ def test_second_run_has_nothing_to_do(built_study):
     assert "Nothing to be done" in proc.stdout + proc.stderr
 
 
+def test_runtime_figure_reads_every_benchmark_file(built_study):
+    """The runtime figure's inputs are exactly the benchmark files the study's jobs wrote (a new rule's
+    benchmark not listed in common.smk's benchmark_targets would go missing from it)."""
+    proc = snakemake(built_study, "-n", "-f", "results/figures/runtime.png")
+    lines = (proc.stdout + proc.stderr).splitlines()
+    start = next(i for i, line in enumerate(lines) if line.strip() == "rule figure_runtime:")
+    listed = next(line for line in lines[start:] if line.strip().startswith("input:"))
+    inputs = {p.strip() for p in listed.strip().removeprefix("input:").split(",")}
+    written = {str(p.relative_to(built_study)) for p in (built_study / "results/benchmarks").rglob("*.tsv")}
+    assert inputs == written
+    assert any(p.startswith("results/benchmarks/analyze_reference/") for p in written)
+
+
 def test_changing_one_level_reruns_only_its_jobs(built_study):
     config = tiny_config(datasets={"mnist5k": {"identity": ["full"], "downsample": [7, 10]}})
     write_config(built_study, config, "changed.yaml")

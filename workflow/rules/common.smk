@@ -408,6 +408,18 @@ def benchmark_targets():
             layout.benchmark("analyze_model", "models", **grouped(m))
             for m in compressed
         ]
+        referenced = [(d, mo, s) for d, _, _, mo, s in analysed_runs()]
+        referenced += [(m["dataset"], m["model"], m["seed"]) for m in compressed]
+        files += [
+            layout.benchmark(
+                "analyze_reference",
+                "reference_analysis",
+                dataset=d,
+                model=mo,
+                seed=job_seed(s),
+            )
+            for d, mo, s in referenced
+        ]
     files += [
         layout.benchmark("search_model", "searches", **s)
         for s in model_grid.searches(config)
