@@ -1,4 +1,4 @@
-"""Max-pooling in the 1-D CNN: ``PairMaxPool1d`` (reshape + max over pairs) vs PyTorch's ``nn.MaxPool1d``.
+"""Max-pooling in the 1-D CNN: ``PairMaxPool1d`` (larger of each pair) vs PyTorch's ``nn.MaxPool1d``.
 
 Workload: ``cnn1d_paper`` on 784-value views (28 × 28 pixels), batch 128, one thread. Times, best of
 ``--repeat``:

@@ -90,20 +90,27 @@ def test_cnn1d_paper_layers_follow_the_paper_with_kernel_3_padding_1():
 
 @pytest.mark.parametrize("length", [1, 2, 7, 784])
 def test_pair_max_pool_matches_max_pool1d_values_and_gradients(length):
-    """Ties (ReLU zeros, repeated values) send the gradient to the first of a pair in both; an odd last value
-    is a window of its own."""
+    """Ties (ReLU zeros, repeated values, +0 beside −0) send the gradient to the first of a pair in both, NaN
+    wins a pair; an odd last value is a window of its own."""
     torch.manual_seed(length)
     x = torch.relu(torch.randn(3, 4, length)).round(decimals=1)  # many exact ties
     x[0, 0, :2] = 0.7
+    special = torch.tensor([-0.0, 0.0, 0.0, -0.0, float("nan"), 1.0, 1.0, float("nan"), float("nan"),
+                            float("nan"), float("-inf"), -1.0, 2.0, float("inf")])  # fmt: skip
+    x[1, 1, : min(length, special.numel())] = special[:length]
     fast, plain = x.clone().requires_grad_(), x.clone().requires_grad_()
     y_fast, y_plain = base.PairMaxPool1d()(fast), nn.MaxPool1d(2, ceil_mode=True)(plain)
     weight = torch.randn_like(y_plain)
     (y_fast * weight).sum().backward()
     (y_plain * weight).sum().backward()
-    assert torch.equal(y_fast, y_plain)
-    assert torch.equal(fast.grad, plain.grad)
+    assert same_bits(y_fast, y_plain)  # bit patterns: NaN equals NaN, −0 differs from +0
+    assert same_bits(fast.grad, plain.grad)
     with torch.inference_mode():  # no gradient needed: PyTorch's kernel
-        assert torch.equal(base.PairMaxPool1d()(x), y_plain.detach())
+        assert same_bits(base.PairMaxPool1d()(x), y_plain)
+
+
+def same_bits(a: torch.Tensor, b: torch.Tensor) -> bool:
+    return torch.equal(a.detach().view(torch.int32), b.detach().view(torch.int32))
 
 
 def test_cnn1d_paper_trains_to_the_same_bytes_as_with_max_pool1d():
