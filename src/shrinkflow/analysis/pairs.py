@@ -26,7 +26,7 @@ from .. import artifacts, codecs
 from ..compress import decode_split, encode_split
 from ..models.base import ViewClassifier
 from ..runs import load_model
-from ._common import Composed
+from ._common import Composed, eval_mode
 
 if TYPE_CHECKING:
     from .reference import ReferenceCache
@@ -191,21 +191,17 @@ def logits_and_embeddings(
     """Logits and penultimate features of a registry model in one pass over ``x`` (for a model whose
     ``forward`` is ``head(features(x))``; any other in two): the values :func:`shrinkflow.runs.predict` and
     :func:`embeddings` give, bit for bit (same batches, same operations)."""
-    if type(model).forward is not ViewClassifier.forward or not isinstance(model, ViewClassifier):
+    if type(model).forward is not ViewClassifier.forward:
         from ..runs import predict
 
         return predict(model, x, batch_size), embeddings(model, x, batch_size)
-    was_training = model.training
-    model.eval()
-    try:
-        xt = torch.as_tensor(np.asarray(x, dtype=np.float32))
-        logits, features = [], []
+    xt = torch.as_tensor(np.asarray(x, dtype=np.float32))
+    logits, features = [], []
+    with eval_mode(model):
         for i in range(0, xt.shape[0], batch_size):
             f = model.features(xt[i : i + batch_size])
             features.append(f)
             logits.append(model.head(f).float())
-    finally:
-        model.train(was_training)
     if not logits:
         raise ValueError("cannot evaluate a model on an empty input (0 rows)")
     return torch.cat(logits).numpy(), torch.cat(features).numpy()

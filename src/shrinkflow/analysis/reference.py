@@ -31,8 +31,9 @@ from .. import artifacts
 _META = "__meta__"
 
 
-def _settings_text(settings: Mapping[str, Any]) -> str:
-    return json.dumps(settings, sort_keys=True, default=str)
+def _canonical(settings: Mapping[str, Any]) -> dict[str, Any]:
+    """``settings`` as they read back from JSON (tuples as lists), so stored and given ones compare."""
+    return json.loads(json.dumps(settings, sort_keys=True, default=str))
 
 
 def images_sha256(x_raw: np.ndarray) -> str:
@@ -83,7 +84,7 @@ def save(
     names = sorted({key.split("/", 1)[0] for key in arrays})
     meta = {
         "analyses": names,
-        "settings": {name: json.loads(_settings_text(settings[name])) for name in names},
+        "settings": {name: _canonical(settings[name]) for name in names},
         "model_sha256": model_sha256,
         "images_sha256": images_sha256(x_raw),
     }
@@ -117,7 +118,7 @@ class ReferenceCache:
                 "rebuild it"
             )
         stored = self.meta["settings"][name]
-        wanted = json.loads(_settings_text(settings))
+        wanted = _canonical(settings)
         if stored != wanted:
             raise ValueError(
                 f"{self.path}: analysis.{name} settings differ from those it was computed with "
